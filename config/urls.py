@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from config.api import api
+from rounds.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
+    path("settings/", include("rounds.accounts.urls")),
+    path("", include("rounds.profiles.urls")),
+]
+
+if not settings.PRODUCTION:
+    # Local media (avatars). In production the web server or object storage serves MEDIA_ROOT.
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+
+handler400 = "rounds.core.views.bad_request"
+handler403 = "rounds.core.views.forbidden"
+handler404 = "rounds.core.views.not_found"
+handler500 = "rounds.core.views.server_error"

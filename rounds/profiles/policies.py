@@ -1,0 +1,62 @@
+"""Who may see what on a profile. Pure predicates over already-loaded objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import Profile, ProfileVisibility, Visibility
+
+
+def is_owner(viewer: Any, profile: Profile) -> bool:
+    return bool(viewer is not None and viewer.is_authenticated and viewer.pk == profile.user_id)
+
+
+def are_connected(viewer: Any, profile: Profile) -> bool:
+    """True when ``viewer`` and the profile's member are connected.
+
+    The connection graph arrives with the network capability (issue 3); until then nobody is
+    anyone's connection, so "connections"-level fields are shown to their owner only.
+    """
+    return False
+
+
+def can_view_profile(viewer: Any, profile: Profile) -> bool:
+    """Members see every active member's profile; visitors see public profiles only."""
+    if is_owner(viewer, profile):
+        return True
+    if not profile.user.is_active:
+        return False
+    if viewer is not None and viewer.is_authenticated:
+        return True
+    return profile.visibility == ProfileVisibility.PUBLIC
+
+
+def can_see_field(viewer: Any, profile: Profile, level: str) -> bool:
+    """Whether ``viewer`` may see a field that its owner shared at ``level``."""
+    if is_owner(viewer, profile):
+        return True
+    if not can_view_profile(viewer, profile):
+        return False
+    if level == Visibility.PUBLIC:
+        return True
+    authenticated = viewer is not None and viewer.is_authenticated
+    if level == Visibility.MEMBERS:
+        return authenticated
+    if level == Visibility.CONNECTIONS:
+        return authenticated and are_connected(viewer, profile)
+    return False
+
+
+def can_edit_profile(viewer: Any, profile: Profile) -> bool:
+    return is_owner(viewer, profile)
+
+
+def can_verify_npi(viewer: Any) -> bool:
+    return bool(viewer is not None and viewer.is_authenticated and viewer.is_staff)
+
+
+def visible_location_levels(viewer: Any) -> list[str]:
+    """Location visibility levels whose values ``viewer`` may search by (owner aside)."""
+    if viewer is not None and viewer.is_authenticated:
+        return [Visibility.MEMBERS, Visibility.PUBLIC]
+    return [Visibility.PUBLIC]

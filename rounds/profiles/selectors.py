@@ -1,0 +1,148 @@
+"""Reads for profiles and organizations: querysets already filtered for the viewer and prefetched."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from .models import OPEN_TO_FIELDS, Affiliation, Organization, Profile, ProfileVisibility
+from .policies import visible_location_levels
+
+
+@dataclass(frozen=True)
+class MemberFilters:
+    """Directory and search filters; empty values mean "any"."""
+
+    q: str = ""
+    specialty: str = ""
+    organization: str = ""
+    location: str = ""
+    role: str = ""
+    goal: str = ""
+    interest: str = ""
+    open_to: tuple[str, ...] = field(default_factory=tuple)
+
+    def is_empty(self) -> bool:
+        return not any(
+            [
+                self.q,
+                self.specialty,
+                self.organization,
+                self.location,
+                self.role,
+                self.goal,
+                self.interest,
+                self.open_to,
+            ]
+        )
+
+
+def current_affiliations_prefetch() -> Prefetch[Any]:
+    return Prefetch(
+        "user__affiliations",
+        queryset=Affiliation.objects.filter(is_current=True).select_related("organization"),
+        to_attr="current_affiliations",
+    )
+
+
+def profile_visible_to(*, viewer: Any) -> QuerySet[Profile]:
+    """Profiles ``viewer`` may see: every active member's for members, public ones for visitors."""
+    qs = Profile.objects.filter(user__is_active=True)
+    if viewer is None or not viewer.is_authenticated:
+        qs = qs.filter(visibility=ProfileVisibility.PUBLIC)
+    return qs
+
+
+def profile_with_details(qs: QuerySet[Profile]) -> QuerySet[Profile]:
+    """Add what a profile card or page shows, in a constant number of queries."""
+    return qs.select_related("user").prefetch_related(
+        "specialties", "goals", "interests", current_affiliations_prefetch()
+    )
+
+
+def member_search(*, viewer: Any, filters: MemberFilters) -> QuerySet[Profile]:
+    """Members matching ``filters`` that ``viewer`` may see, ordered by name.
+
+    Location matches only members whose location is visible to the viewer, so a search can
+    never reveal a hidden field. Organization matches current affiliations.
+    """
+    qs = profile_visible_to(viewer=viewer)
+    if filters.q:
+        term = filters.q.strip()
+        qs = qs.filter(
+            Q(display_name__icontains=term) | Q(headline__icontains=term) | Q(handle__iexact=term)
+        )
+    if filters.specialty:
+        qs = qs.filter(
+            Exists(
+                Profile.specialties.through.objects.filter(
+                    profile_id=OuterRef("pk"), specialty__slug=filters.specialty
+                )
+            )
+        )
+    if filters.goal:
+        qs = qs.filter(
+            Exists(
+                Profile.goals.through.objects.filter(
+                    profile_id=OuterRef("pk"), goal__slug=filters.goal
+                )
+            )
+        )
+    if filters.interest:
+        qs = qs.filter(
+            Exists(
+                Profile.interests.through.objects.filter(
+                    profile_id=OuterRef("pk"), interest__slug=filters.interest
+                )
+            )
+        )
+    if filters.organization:
+        qs = qs.filter(
+            Exists(
+                Affiliation.objects.filter(
+                    user_id=OuterRef("user_id"),
+                    is_current=True,
+                    organization__slug=filters.organization,
+                )
+            )
+        )
+    if filters.location:
+        term = filters.location.strip()
+        qs = qs.filter(location_visibility__in=visible_location_levels(viewer)).filter(
+            Q(city__icontains=term) | Q(region__icontains=term) | Q(country__icontains=term)
+        )
+    if filters.role:
+        qs = qs.filter(role=filters.role)
+    for flag in filters.open_to:
+        if flag in OPEN_TO_FIELDS:
+            qs = qs.filter(**{flag: True})
+    return profile_with_details(qs).order_by("display_name", "id")
+
+
+def organization_search(*, q: str = "", kind: str = "") -> QuerySet[Organization]:
+    """Organizations by name (contains) and kind, alphabetical."""
+    qs = Organization.objects.all()
+    if q:
+        qs = qs.filter(name__icontains=q.strip())
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("name", "id")
+
+
+def organization_members(*, viewer: Any, organization: Organization) -> QuerySet[Profile]:
+    """Members with a current affiliation at ``organization`` that ``viewer`` may see."""
+    qs = profile_visible_to(viewer=viewer).filter(
+        Exists(
+            Affiliation.objects.filter(
+                user_id=OuterRef("user_id"), is_current=True, organization=organization
+            )
+        )
+    )
+    return profile_with_details(qs).order_by("display_name", "id")
+
+
+def affiliation_list_for(*, user: Any) -> QuerySet[Affiliation]:
+    """A member's affiliations, current first."""
+    return Affiliation.objects.filter(user=user).select_related("organization")

@@ -49,6 +49,7 @@ def _error_page(request: HttpRequest, status: int, title: str, message: str) -> 
 
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message, "errors": {}}, status=status)
+    html: str
     try:
         html = render_to_string(
             "errors/error.html", {"status": status, "title": title, "message": message}, request

@@ -295,9 +295,9 @@ def profile_update(*, actor: Any, profile: Profile, changes: Mapping[str, Any]) 
         first_field = next(iter(errors))
         raise ValidationFailed(errors[first_field][0], errors=errors)
 
-    if "handle" in scalar and scalar["handle"] != profile.handle:
-        if Profile.objects.filter(handle=scalar["handle"]).exclude(pk=profile.pk).exists():
-            raise Conflict("That handle is already taken.", field="handle")
+    new_handle = scalar.get("handle")
+    if new_handle and Profile.objects.filter(handle=new_handle).exclude(pk=profile.pk).exists():
+        raise Conflict("That handle is already taken.", field="handle")
 
     for name, value in scalar.items():
         setattr(profile, name, value)
@@ -443,8 +443,8 @@ def profile_remove_avatar(*, actor: Any, profile: Profile) -> Profile:
     if actor is None or actor.pk != profile.user_id:
         raise Forbidden("You can only change your own photo.")
     if profile.avatar:
-        old = profile.avatar.name
-        profile.avatar = ""
+        old = profile.avatar.name or ""
+        profile.avatar = ""  # type: ignore[assignment]
         profile.save(update_fields=["avatar", "updated_at"])
         transaction.on_commit(lambda: profile.avatar.storage.delete(old))
     return profile
@@ -563,7 +563,7 @@ def affiliation_update(
         "is_current": affiliation.is_current,
     }
     merged.update({k: v for k, v in changes.items() if k in merged})
-    values = _affiliation_values(**merged)
+    values = _affiliation_values(**merged)  # type: ignore[arg-type]
     if "organization" in changes and changes["organization"] is not None:
         affiliation.organization = changes["organization"]
     for key, value in values.items():

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "rounds.core",
     "rounds.accounts",
     "rounds.profiles",
+    "rounds.network",
 ]
 
 MIDDLEWARE = [

@@ -12,22 +12,35 @@ def is_owner(viewer: Any, profile: Profile) -> bool:
 
 
 def are_connected(viewer: Any, profile: Profile) -> bool:
-    """True when ``viewer`` and the profile's member are connected.
+    """True when ``viewer`` and the profile's member are connected (one indexed lookup)."""
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    cache = profile.__dict__.setdefault("_connected_to", {})
+    if viewer.pk not in cache:
+        from rounds.network.models import Connection
 
-    The connection graph arrives with the network capability (issue 3); until then nobody is
-    anyone's connection, so "connections"-level fields are shown to their owner only.
-    """
-    return False
+        cache[viewer.pk] = Connection.objects.filter(owner_id=viewer.pk, other_id=profile.user_id).exists()
+    return bool(cache[viewer.pk])
+
+
+def is_blocked_by(viewer: Any, profile: Profile) -> bool:
+    """True when the profile's member blocked ``viewer``: then the profile does not exist for them."""
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    from rounds.network.models import Block
+
+    return Block.objects.filter(blocker_id=profile.user_id, blocked_id=viewer.pk).exists()
 
 
 def can_view_profile(viewer: Any, profile: Profile) -> bool:
-    """Members see every active member's profile; visitors see public profiles only."""
+    """Members see every active member's profile except those who blocked them; visitors see
+    public profiles only."""
     if is_owner(viewer, profile):
         return True
     if not profile.user.is_active:
         return False
     if viewer is not None and viewer.is_authenticated:
-        return True
+        return not is_blocked_by(viewer, profile)
     return profile.visibility == ProfileVisibility.PUBLIC
 
 

@@ -48,11 +48,16 @@ def current_affiliations_prefetch() -> Prefetch[Any]:
 
 
 def profile_visible_to(*, viewer: Any) -> QuerySet[Profile]:
-    """Profiles ``viewer`` may see: every active member's for members, public ones for visitors."""
+    """Profiles ``viewer`` may see: every active member's for members (minus those who blocked
+    the viewer, and those the viewer blocked), public ones for visitors."""
     qs = Profile.objects.filter(user__is_active=True)
     if viewer is None or not viewer.is_authenticated:
-        qs = qs.filter(visibility=ProfileVisibility.PUBLIC)
-    return qs
+        return qs.filter(visibility=ProfileVisibility.PUBLIC)
+    from rounds.network.models import Block
+
+    return qs.exclude(
+        Exists(Block.objects.filter(blocker_id=OuterRef("user_id"), blocked_id=viewer.pk))
+    ).exclude(Exists(Block.objects.filter(blocker_id=viewer.pk, blocked_id=OuterRef("user_id"))))
 
 
 def profile_with_details(qs: QuerySet[Profile]) -> QuerySet[Profile]:

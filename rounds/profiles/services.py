@@ -6,7 +6,7 @@ import io
 import re
 import secrets
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -308,7 +308,16 @@ def profile_update(*, actor: Any, profile: Profile, changes: Mapping[str, Any]) 
         raise Conflict("That handle is already taken.", field="handle") from exc
     for name, objects in relations.items():
         getattr(profile, name).set(objects)
+    if relations:
+        _network_traits_changed(profile.user_id)
     return profile
+
+
+def _network_traits_changed(user_id: int) -> None:
+    """Affiliations, specialties, goals or interests changed: re-propose connection types."""
+    from rounds.network.services import connection_types_refresh_for
+
+    connection_types_refresh_for(user_id=user_id)
 
 
 @transaction.atomic
@@ -507,7 +516,7 @@ def _affiliation_values(
     if start_date and end_date and end_date < start_date:
         raise ValidationFailed("The end date is before the start date.", field="end_date")
     today = timezone.localdate()
-    if start_date and start_date > today.replace(year=today.year + 1):
+    if start_date and start_date > today + timedelta(days=366):  # replace(year=) fails on 29 Feb
         raise ValidationFailed("The start date is too far in the future.", field="start_date")
     return {
         "department": department,
@@ -542,7 +551,9 @@ def affiliation_add(
     )
     if Affiliation.objects.filter(user=actor).count() >= MAX_AFFILIATIONS:
         raise ValidationFailed(f"At most {MAX_AFFILIATIONS} positions.", field="organization")
-    return Affiliation.objects.create(user=actor, organization=organization, **values)
+    affiliation = Affiliation.objects.create(user=actor, organization=organization, **values)
+    _network_traits_changed(actor.pk)
+    return affiliation
 
 
 @transaction.atomic
@@ -569,6 +580,7 @@ def affiliation_update(
     for key, value in values.items():
         setattr(affiliation, key, value)
     affiliation.save()
+    _network_traits_changed(actor.pk)
     return affiliation
 
 
@@ -578,3 +590,4 @@ def affiliation_remove(*, actor: Any, affiliation_id: int) -> None:
     deleted, _ = Affiliation.objects.filter(pk=affiliation_id, user=actor).delete()
     if not deleted:
         raise NotFound("No such position.")
+    _network_traits_changed(actor.pk)

@@ -73,3 +73,15 @@ def test_active_token_count_is_capped(member):
         api_token_create(actor=member.user, name=f"t{i}")
     with pytest.raises(ValidationFailed):
         api_token_create(actor=member.user, name="one too many")
+
+
+def test_production_hashes_passwords_with_argon2_and_requires_12_characters():
+    """Argon2 is the first hasher; passwords need ≥ 12 characters and not a common one."""
+    from django.conf import settings as django_settings
+
+    from config import settings as project_settings
+
+    assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    validators = {v["NAME"].rsplit(".", 1)[-1]: v for v in django_settings.AUTH_PASSWORD_VALIDATORS}
+    assert validators["MinimumLengthValidator"]["OPTIONS"]["min_length"] == 12
+    assert "CommonPasswordValidator" in validators

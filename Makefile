@@ -11,7 +11,7 @@ DEMO_MEMBERS ?= 300
 PYTEST_ARGS ?=
 TIER ?= M
 
-.PHONY: run install migrate demo test test-sqlite test-postgres lint format serve bench load e2e-deps clean
+.PHONY: run install migrate demo test test-sqlite test-postgres lint format serve bench load e2e-deps clean rec-eval
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,7 +62,10 @@ test-postgres: install
 	DATABASE_URL=$$pg REDIS_URL=$$redis $(BIN)/pytest -q $(PYTEST_ARGS)
 
 bench: install
-	$(PY) -m bench.run --tier $(TIER)
+	$(PY) -m bench.run --tier $(TIER) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var
+
+rec-eval: install
+	$(PY) manage.py evaluate_recommendations

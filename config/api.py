@@ -1,74 +1,110 @@
 """The JSON API: one NinjaAPI at /api/v1/, routers per app, errors mapped once.
 
-Authentication: the browser session (CSRF checked) or a personal access token sent as
-``Authorization: Bearer rnd_...``. Endpoints that visitors may call use ``optional_auth``.
+Authentication: the browser session (CSRF checked on unsafe methods) or a personal access
+token sent as ``Authorization: Bearer rnd_...``. Endpoints that visitors may call use
+``optional_auth``; everything else requires a member (401 otherwise).
+
+Every error response is JSON ``{"detail": message, "errors": {field: [messages]}}``:
+``ApplicationError`` → its status (400/409/422), ``NotFound``/``Http404`` → 404, ``Forbidden``
+→ 403, input that does not validate → 422, a body that is not JSON → 400, a body over the
+size limits → 413, a wrong method → 405. Unknown fields in request bodies are refused (422);
+unknown query parameters are ignored.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+    UnreadablePostError,
+)
+from django.http.multipartparser import MultiPartParserError
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern, URLResolver
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, SessionAuth
 
+from rounds.core.api_utils import (
+    AnonymousAllowed,
+    SessionMemberAuth,
+    TokenAuth,
+    member_auth,
+    optional_auth,
+)
 from rounds.core.errors import ApplicationError, Forbidden, NotFound, validation_from_django
 
-
-class TokenAuth(HttpBearer):
-    """Personal access tokens (hashed at rest)."""
-
-    openapi_scheme = "bearer"
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from rounds.accounts.services import api_token_authenticate
-
-        user = api_token_authenticate(token)
-        if user is not None:
-            request.user = user
-        return user
+__all__ = [
+    "AnonymousAllowed",
+    "SessionMemberAuth",
+    "TokenAuth",
+    "api",
+    "member_auth",
+    "optional_auth",
+]
 
 
-class AnonymousAllowed:
-    """Last resort of ``optional_auth``: lets visitors through as AnonymousUser."""
+class RoundsAPI(NinjaAPI):
+    """NinjaAPI whose "method not allowed" answers are JSON like every other error."""
 
-    def __call__(self, request: HttpRequest) -> Any:
-        if not getattr(request, "user", None) or not request.user.is_authenticated:
-            request.user = AnonymousUser()
-        return request.user or True
-
-
-class SessionMemberAuth(SessionAuth):
-    """The browser session; CSRF is checked only when a member is signed in (else: next method)."""
-
-    def __call__(self, request: HttpRequest) -> Any:
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
-            return None
-        return super().__call__(request)
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _json_method_not_allowed(pattern.callback)
+        return urls
 
 
-token_auth = TokenAuth()
-session_auth = SessionMemberAuth(csrf=True)
-member_auth = [token_auth, session_auth]
-optional_auth = [token_auth, session_auth, AnonymousAllowed()]
+def _json_method_not_allowed(view: Callable[..., HttpResponseBase]) -> Callable[..., Any]:
+    @functools.wraps(view)  # keeps ninja's csrf_exempt marker
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response.get("Allow", "")
+            json_response = JsonResponse(
+                {"detail": f"Method not allowed; use {allowed}.", "errors": {}}, status=405
+            )
+            json_response["Allow"] = allowed
+            return json_response
+        return response
 
-api = NinjaAPI(
+    return wrapper
+
+
+api = RoundsAPI(
     title="Rounds API",
     version="1.0.0",
     description=(
-        "The Rounds JSON API. Authenticate with your browser session (send the CSRF token in "
-        "`X-CSRFToken`) or a personal access token from Settings → API tokens "
-        '(`Authorization: Bearer rnd_...`). Errors are JSON: `{"detail": message, "errors": '
-        "{field: [messages]}}`."
+        "The Rounds JSON API.\n\n"
+        "**Authentication.** Your browser session (send the CSRF token in `X-CSRFToken` on "
+        "unsafe methods) or a personal access token from `POST /api/v1/me/tokens` or "
+        "Settings → API tokens, sent as `Authorization: Bearer rnd_...`. An invalid or "
+        "revoked token is a 401 on every endpoint, including those visitors may call.\n\n"
+        '**Errors** are JSON: `{"detail": message, "errors": {field: [messages]}}`. '
+        "Input that fails validation is a 422 naming the field; unknown fields in request "
+        "bodies are refused (422), unknown query parameters are ignored.\n\n"
+        "**Lists** are paginated with `page` (1–500) and `page_size` (1–100); responses say "
+        "`has_next` and `next_page` (no total count)."
     ),
     auth=member_auth,
     urls_namespace="api",
+    # Swagger UI is served from django-ninja's own static files (no CDN). Its default
+    # validator badge would send the schema URL to validator.swagger.io: switched off.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 
 
@@ -109,39 +145,101 @@ def on_django_validation(request: HttpRequest, exc: DjangoValidationError) -> Ht
     return _error(request, 422, failed.message, failed.errors)
 
 
+#: Parts of a pydantic error location that name where a value came from, not the field.
+_LOCATION_SOURCES = frozenset({"body", "query", "path", "form", "file", "header", "cookie"})
+#: By convention endpoints name their body schema parameter ``payload`` and their query
+#: schema parameter ``params``; neither is a field the client knows about.
+_WRAPPER_PARAMS = frozenset({"payload", "params"})
+_NOT_AN_OBJECT = frozenset({"model_type", "dict_type", "model_attributes_type"})
+
+
+def _validation_entry(error: dict[str, Any]) -> tuple[str, str]:
+    """One pydantic error as ``(field, message)``.
+
+    ``("body", "payload", "headline")`` → ``"headline"``; ``("query", "params", "open_to",
+    1)`` → ``"open_to"``; a body that is not an object, or missing, → ``"__all__"``.
+    """
+    loc = [part for part in error.get("loc", ()) if part not in _LOCATION_SOURCES]
+    kind = str(error.get("type", ""))
+    message = str(error.get("msg", "Invalid value."))
+    if loc[:1] and loc[0] in _WRAPPER_PARAMS:
+        loc = loc[1:]
+        if not loc and kind in _NOT_AN_OBJECT:
+            return "__all__", "The request body must be a JSON object."
+        if not loc and kind == "missing":
+            return "__all__", "A JSON request body is required."
+    field = ".".join(str(part) for part in loc if not isinstance(part, int)) or "__all__"
+    if kind == "extra_forbidden":
+        message = "Unknown field."
+    return field, message.removeprefix("Value error, ")
+
+
 @api.exception_handler(NinjaValidationError)
 def on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
-        loc = [
-            str(part)
-            for part in error.get("loc", [])
-            if part not in ("body", "query", "path", "payload", "form")
-        ]
-        key = ".".join(loc) or "__all__"
-        errors.setdefault(key, []).append(str(error.get("msg", "Invalid value.")))
-    first = next(iter(errors.items()), ("", ["Invalid input."]))
-    detail = f"{first[0]}: {first[1][0]}" if first[0] and first[0] != "__all__" else first[1][0]
+        field, message = _validation_entry(error)
+        if message not in errors.get(field, []):
+            errors.setdefault(field, []).append(message)
+    first_field, messages = next(iter(errors.items()), ("__all__", ["Invalid input."]))
+    detail = messages[0] if first_field == "__all__" else f"{first_field}: {messages[0]}"
     return _error(request, 422, detail, errors)
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "Authentication required: sign in or send a valid API token.")
+    response = _error(request, 401, "Authentication required: sign in or send a valid API token.")
+    response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
 
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _error(request, exc.status_code, str(exc.message))
+    message = str(exc.message)
+    if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        message = "The request body is not valid JSON."
+    elif exc.status_code == 403 and "CSRF" in message:
+        message = "CSRF check failed: send the X-CSRFToken header with session authentication."
+    return _error(request, exc.status_code, message)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _error(request, 413, "Request too large.")
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return _error(request, 400, "The multipart request body could not be read.")
+
+
+@api.exception_handler(UnreadablePostError)
+def on_unreadable(request: HttpRequest, exc: UnreadablePostError) -> HttpResponse:
+    return _error(request, 400, "The request body could not be read.")
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    return _error(request, 400, "Bad request.")
+
+
+@api.exception_handler(BadRequest)
+def on_bad_request(request: HttpRequest, exc: BadRequest) -> HttpResponse:
+    return _error(request, 400, "Bad request.")
 
 
 def _register_routers() -> None:
-    from rounds.accounts.api import router as accounts_router
-    from rounds.profiles.api import organizations_router
-    from rounds.profiles.api import router as profiles_router
+    from rounds.accounts.api import router as tokens_router
+    from rounds.network.api import members_router as network_members_router
+    from rounds.network.api import router as network_router
+    from rounds.profiles.api import me_router, members_router, organizations_router
 
-    api.add_router("/", accounts_router)
-    api.add_router("/members", profiles_router)
+    api.add_router("/me/tokens", tokens_router)
+    api.add_router("/me", me_router)
+    api.add_router("/members", members_router)
+    # Follows, followers, following and relationship of a member: /members/{handle}/...
+    api.add_router("/members", network_members_router)
+    api.add_router("/network", network_router)
     api.add_router("/organizations", organizations_router)
 
 

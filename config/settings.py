@@ -206,11 +206,13 @@ MFA_TOTP_ISSUER = "Rounds"
 
 # --- email ----------------------------------------------------------------------------------
 MAIL_DIR = VAR_DIR / "mail"
-EMAIL_URL = os.environ.get("EMAIL_URL") or f"file://{MAIL_DIR}"
-_email = dj_email_url.parse(EMAIL_URL)
-EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+_email = dj_email_url.parse(EMAIL_URL) if EMAIL_URL else {}
+EMAIL_BACKEND = _email.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 if EMAIL_BACKEND.endswith("filebased.EmailBackend"):
-    EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(MAIL_DIR)
+    # dj-email-url drops the leading "/" of file:///abs/path; read the path from the URL itself.
+    _path = EMAIL_URL.split("://", 1)[1] if "://" in EMAIL_URL else ""
+    EMAIL_FILE_PATH = str(Path(_path) if _path else MAIL_DIR)
     Path(EMAIL_FILE_PATH).mkdir(parents=True, exist_ok=True)
 EMAIL_HOST = _email.get("EMAIL_HOST", "")
 EMAIL_PORT = _email.get("EMAIL_PORT", 25)

@@ -42,7 +42,7 @@ class User(AbstractUser):
     email = models.EmailField("email address", max_length=254, unique=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS = []  # noqa: RUF012 - Django reads it as a class attribute
+    REQUIRED_FIELDS = []
 
     objects = UserManager()  # type: ignore[misc,assignment]
 

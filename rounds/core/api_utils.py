@@ -6,12 +6,14 @@ every endpoint (see ``config/api.py`` for how exceptions become the error shape)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from ninja import Field, Schema
+from ninja.errors import AuthenticationError
+from ninja.security import HttpBearer, SessionAuth
 from pydantic import AfterValidator
 
 from rounds.core.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE, Page
@@ -23,6 +25,60 @@ MAX_ID = 2**63 - 1
 #: Longest value accepted in a query-string parameter.
 MAX_QUERY_PARAM = 200
 DEFAULT_PAGE_SIZE = 20
+
+
+# --- authentication --------------------------------------------------------------------------
+
+
+class TokenAuth(HttpBearer):
+    """Personal access tokens (hashed at rest): ``Authorization: Bearer rnd_...``.
+
+    A bearer token that is sent but unknown, revoked or malformed is a 401 even on endpoints
+    visitors may call: a client with a broken token must find out, not silently become a
+    visitor.
+    """
+
+    openapi_scheme = "bearer"
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from rounds.accounts.services import api_token_authenticate
+
+        user = api_token_authenticate(token.strip())
+        if user is None:
+            raise AuthenticationError()
+        request.user = user
+        return user
+
+
+class SessionMemberAuth(SessionAuth):
+    """The browser session. CSRF is checked (unsafe methods) only when a member is signed in;
+    without a signed-in member this method passes to the next one."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
+class AnonymousAllowed:
+    """Last resort of ``optional_auth``: lets visitors through as AnonymousUser."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if not getattr(request, "user", None) or not request.user.is_authenticated:
+            request.user = AnonymousUser()
+        return request.user
+
+
+token_auth = TokenAuth()
+session_auth = SessionMemberAuth(csrf=True)
+#: Members only (401 otherwise).
+member_auth = [token_auth, session_auth]
+#: Members and visitors; endpoints check what visitors may see through access_*/selectors.
+optional_auth = [token_auth, session_auth, AnonymousAllowed()]
+
+
+# --- errors ----------------------------------------------------------------------------------
 
 
 class ErrorOut(Schema):
@@ -51,13 +107,12 @@ def _safe_text(value: str) -> str:
     return value
 
 
-#: A string that can be stored: no NUL, no lone surrogates. Combine with ``Field(max_length=)``.
-SafeStr = Annotated[str, AfterValidator(_safe_text)]
-
-
-def text(max_length: int, *, description: str = "", default: Any = None) -> Any:
-    """A ``Field`` for an optional string of at most ``max_length`` characters."""
-    return Field(default, max_length=max_length, description=description or None)
+#: Validator for strings that must be storable: no NUL, no lone surrogates.
+Safe = AfterValidator(_safe_text)
+#: A storable string. Required fields: ``name: SafeStr = Field(..., max_length=80)``.
+#: Optional ones put the limit inside so pydantic reports it plainly:
+#: ``headline: Annotated[str, Field(max_length=160), Safe] | None = None``.
+SafeStr = Annotated[str, Safe]
 
 
 class PageParams(Schema):
@@ -101,7 +156,3 @@ def viewer_of(request: HttpRequest) -> Any:
 def absolute_url(request: HttpRequest, url: str | None) -> str | None:
     """``url`` made absolute for API clients (None stays None)."""
     return request.build_absolute_uri(url) if url else None
-
-
-def strings(values: Iterable[Any]) -> list[str]:
-    return [str(v) for v in values]

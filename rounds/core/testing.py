@@ -5,10 +5,27 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 DANGEROUS_TAGS = frozenset(
-    {"script", "iframe", "object", "embed", "svg", "math", "style", "link", "meta", "base", "form", "img", "video",
-     "audio", "source"}
+    {
+        "script",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "math",
+        "style",
+        "link",
+        "meta",
+        "base",
+        "form",
+        "img",
+        "video",
+        "audio",
+        "source",
+    }
 )
-URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "data", "poster", "srcset"})
+URL_ATTRIBUTES = frozenset(
+    {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "srcset"}
+)
 
 
 class _Finder(HTMLParser):
@@ -26,7 +43,11 @@ class _Finder(HTMLParser):
                 scheme = "".join(value.split()).lower()
                 if scheme.startswith(("javascript:", "data:", "vbscript:")):
                     self.found.append(f"{tag}[{name}={value[:30]}]")
-            if name == "style" and value and ("expression(" in value.lower() or "url(" in value.lower()):
+            if (
+                name == "style"
+                and value
+                and ("expression(" in value.lower() or "url(" in value.lower())
+            ):
                 self.found.append(f"{tag}[style]")
 
 

@@ -4,7 +4,6 @@ and never read another member's labels, types, health or recommendations."""
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,13 +27,17 @@ from .models import (
     NetworkType,
     RecommendationDismissal,
 )
+from .ranking import (
+    PER_CONTACT_EXPANSION,
+    SHORTLIST_FACTOR,
+    adamic_adar_scores,
+    final_score,
+    top_candidates,
+)
 from .services import member_traits
 
 HEALTH_CACHE_SECONDS = 24 * 3600
 RECOMMENDATION_CACHE_SECONDS = 6 * 3600
-#: At most this many of each contact's own connections are expanded for 2-hop candidates:
-#: a hub's thousands of ties add little Adamic-Adar weight each and would dominate the cost.
-PER_CONTACT_EXPANSION = 100
 MAX_EXPANDED_CONTACTS = 500
 
 
@@ -332,14 +335,8 @@ def people_you_may_know_ids(user_id: int, *, limit: int = 30) -> list[Recommenda
         NetworkState.objects.filter(user_id__in=contacts).values_list("user_id", "degree")
     )
     excluded = _excluded_ids(user_id)
-    adamic: dict[int, float] = defaultdict(float)
-    mutual: dict[int, int] = defaultdict(int)
-    for via, candidate in ranked:
-        if candidate in excluded:
-            continue
-        adamic[candidate] += 1.0 / math.log(max(degrees.get(via, 2), 2))
-        mutual[candidate] += 1
-    shortlist = sorted(adamic, key=lambda c: (-adamic[c], c))[: limit * 4]
+    adamic, mutual = adamic_adar_scores(ranked, degrees=degrees, excluded=excluded)
+    shortlist = top_candidates(adamic, limit * SHORTLIST_FACTOR)
     traits = member_traits([user_id, *shortlist])
     me = traits[user_id]
     recs = []
@@ -349,11 +346,11 @@ def people_you_may_know_ids(user_id: int, *, limit: int = 30) -> list[Recommenda
         shared_specialties = me.specialties & t.specialties
         shared_goals = me.goals & t.goals
         shared_interests = me.interests & t.interests
-        score = (
-            adamic[candidate]
-            + 0.5 * bool(shared_orgs)
-            + 0.3 * len(shared_specialties)
-            + 0.2 * (len(shared_goals) + len(shared_interests))
+        score = final_score(
+            adamic[candidate],
+            shares_organization=bool(shared_orgs),
+            shared_specialties=len(shared_specialties),
+            shared_goals_interests=len(shared_goals) + len(shared_interests),
         )
         recs.append(
             (candidate, score, shared_orgs, shared_specialties, shared_goals, shared_interests)

@@ -14,7 +14,7 @@ MAX_KEY_LENGTH = 220
 
 def access_profile_by_handle(viewer: Any, handle: str, *, for_update: bool = False) -> Profile:
     """The profile at ``handle`` if ``viewer`` may see it; raises NotFound otherwise."""
-    if not handle or len(handle) > MAX_KEY_LENGTH:
+    if not handle or len(handle) > MAX_KEY_LENGTH or "\x00" in handle:
         raise NotFound("No member with that handle.")
     qs = Profile.objects.select_related("user")
     if for_update:
@@ -27,7 +27,7 @@ def access_profile_by_handle(viewer: Any, handle: str, *, for_update: bool = Fal
 
 def access_organization_by_slug(viewer: Any, slug: str) -> Organization:
     """Organizations are public records; raises NotFound for unknown slugs."""
-    if not slug or len(slug) > MAX_KEY_LENGTH:
+    if not slug or len(slug) > MAX_KEY_LENGTH or "\x00" in slug:  # PostgreSQL rejects NUL
         raise NotFound("No organization with that address.")
     org = Organization.objects.filter(slug=slug).first()
     if org is None:

@@ -19,7 +19,9 @@ def are_connected(viewer: Any, profile: Profile) -> bool:
     if viewer.pk not in cache:
         from rounds.network.models import Connection
 
-        cache[viewer.pk] = Connection.objects.filter(owner_id=viewer.pk, other_id=profile.user_id).exists()
+        cache[viewer.pk] = Connection.objects.filter(
+            owner_id=viewer.pk, other_id=profile.user_id
+        ).exists()
     return bool(cache[viewer.pk])
 
 
@@ -27,9 +29,14 @@ def is_blocked_by(viewer: Any, profile: Profile) -> bool:
     """True when the profile's member blocked ``viewer``: then the profile does not exist for them."""
     if viewer is None or not viewer.is_authenticated:
         return False
-    from rounds.network.models import Block
+    cache = profile.__dict__.setdefault("_blocked_viewer", {})
+    if viewer.pk not in cache:
+        from rounds.network.models import Block
 
-    return Block.objects.filter(blocker_id=profile.user_id, blocked_id=viewer.pk).exists()
+        cache[viewer.pk] = Block.objects.filter(
+            blocker_id=profile.user_id, blocked_id=viewer.pk
+        ).exists()
+    return bool(cache[viewer.pk])
 
 
 def can_view_profile(viewer: Any, profile: Profile) -> bool:

@@ -76,6 +76,9 @@ TEXT_LIMITS = {
     "city": 100,
     "region": 100,
     "country": 100,
+    "department": 120,
+    "title": 120,
+    "name": 200,
 }
 
 

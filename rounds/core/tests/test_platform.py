@@ -36,11 +36,16 @@ def test_readyz_checks_the_database(client):
 def test_oversized_request_bodies_get_413(client):
     """A body above MAX_REQUEST_BODY_BYTES is refused with 413 before it is read."""
     response = client.post(
-        "/api/v1/me/tokens", data=b"x", content_type="application/json", CONTENT_LENGTH=str(50 * 1024 * 1024)
+        "/api/v1/me/tokens",
+        data=b"x",
+        content_type="application/json",
+        CONTENT_LENGTH=str(50 * 1024 * 1024),
     )
     assert response.status_code == 413
     assert "too large" in response.json()["detail"]
-    response = client.post("/profile/edit/", data=b"x", content_type="text/plain", CONTENT_LENGTH=str(50 * 1024 * 1024))
+    response = client.post(
+        "/profile/edit/", data=b"x", content_type="text/plain", CONTENT_LENGTH=str(50 * 1024 * 1024)
+    )
     assert response.status_code == 413
 
 
@@ -62,7 +67,9 @@ def test_markdown_renders_no_executable_content(payload):
 
 def test_the_xss_checker_finds_what_it_should():
     """The checker used by XSS tests flags scripts, handlers and javascript: URLs."""
-    found = executable_constructs('<script>x</script><a href=" JavaScript:1">a</a><p onclick="x">p</p>')
+    found = executable_constructs(
+        '<script>x</script><a href=" JavaScript:1">a</a><p onclick="x">p</p>'
+    )
     assert found == ["<script>", "a[href= JavaScript:1]", "p[onclick]"]
 
 
@@ -74,10 +81,19 @@ def test_markdown_links_are_marked_ugc():
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     full_env.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -102,7 +118,13 @@ def test_production_settings_pass_check_deploy(tmp_path):
 def test_production_requires_a_secret_key(tmp_path):
     """Production refuses to start without SECRET_KEY."""
     result = _manage(
-        "check", env={"PRODUCTION": "1", "ALLOWED_HOSTS": "rounds.example.org", "VAR_DIR": str(tmp_path), "SECRET_KEY": ""}
+        "check",
+        env={
+            "PRODUCTION": "1",
+            "ALLOWED_HOSTS": "rounds.example.org",
+            "VAR_DIR": str(tmp_path),
+            "SECRET_KEY": "",
+        },
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr

@@ -38,7 +38,11 @@ def test_deactivated_members_disappear(member, other_member):
     member.user.save()
     with pytest.raises(NotFound):
         access_profile_by_handle(other_member.user, member.handle)
-    assert not member_search(viewer=other_member.user, filters=MemberFilters()).filter(pk=member.pk).exists()
+    assert (
+        not member_search(viewer=other_member.user, filters=MemberFilters())
+        .filter(pk=member.pk)
+        .exists()
+    )
 
 
 @pytest.mark.parametrize(

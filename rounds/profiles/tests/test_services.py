@@ -78,7 +78,10 @@ def test_profile_update_applies_all_fields(member):
     )
     member.refresh_from_db()
     assert member.handle == "priya-raman"
-    assert sorted(s.slug for s in member.specialties.all()) == ["hospital-medicine", "internal-medicine"]
+    assert sorted(s.slug for s in member.specialties.all()) == [
+        "hospital-medicine",
+        "internal-medicine",
+    ]
     assert Goal.objects.get(slug="leadership").curated is True
     assert Goal.objects.get(slug="point-of-care-teaching").curated is False
     assert list(member.interests.values_list("slug", flat=True)) == ["patient-safety"]
@@ -111,7 +114,9 @@ def test_invalid_changes_are_rejected_and_nothing_changes(member, changes, field
     """Each invalid field raises ValidationFailed naming it; the profile is unchanged."""
     before = Profile.objects.values().get(pk=member.pk)
     with pytest.raises(ValidationFailed) as exc:
-        profile_update(actor=member.user, profile=member, changes={"headline": "Changed", **changes})
+        profile_update(
+            actor=member.user, profile=member, changes={"headline": "Changed", **changes}
+        )
     assert field in exc.value.errors
     assert Profile.objects.values().get(pk=member.pk) == before
 
@@ -174,7 +179,9 @@ def test_verifying_without_npi_is_refused(member):
 
 def test_avatar_is_reencoded_resized_and_stripped_of_exif(member):
     """A JPEG with EXIF (GPS) becomes a clean JPEG of at most 512 px."""
-    upload = SimpleUploadedFile("me.jpg", png_bytes((1600, 1200), exif=True), content_type="image/jpeg")
+    upload = SimpleUploadedFile(
+        "me.jpg", png_bytes((1600, 1200), exif=True), content_type="image/jpeg"
+    )
     profile_set_avatar(actor=member.user, profile=member, upload=upload)
     member.refresh_from_db()
     with member.avatar.open("rb") as fh, Image.open(fh) as image:
@@ -200,7 +207,9 @@ def test_avatar_rejects_non_images(member, payload):
 def test_avatar_rejects_oversized_files(member, settings):
     """Uploads above AVATAR_MAX_BYTES are refused before decoding."""
     settings.AVATAR_MAX_BYTES = 1024
-    upload = SimpleUploadedFile("big.png", png_bytes((400, 400)) + b"\0" * 2048, content_type="image/png")
+    upload = SimpleUploadedFile(
+        "big.png", png_bytes((400, 400)) + b"\0" * 2048, content_type="image/png"
+    )
     with pytest.raises(ValidationFailed, match="at most"):
         profile_set_avatar(actor=member.user, profile=member, upload=upload)
 
@@ -214,28 +223,46 @@ def test_avatar_rejects_decompression_bombs(member):
 
 def test_organization_create_makes_unique_slugs_and_refuses_duplicates(member):
     """A new organization gets a slug; the same name in the same city is a conflict."""
-    org = organization_create(actor=member.user, name="Lakeview Free Clinic", kind="clinic", city="Austin")
+    org = organization_create(
+        actor=member.user, name="Lakeview Free Clinic", kind="clinic", city="Austin"
+    )
     assert org.slug == "lakeview-free-clinic-austin"
     with pytest.raises(Conflict):
-        organization_create(actor=member.user, name="lakeview free clinic", kind="clinic", city="austin")
+        organization_create(
+            actor=member.user, name="lakeview free clinic", kind="clinic", city="austin"
+        )
     with pytest.raises(ValidationFailed):
         organization_create(actor=member.user, name="X", kind="spaceship")
     with pytest.raises(ValidationFailed):
-        organization_create(actor=member.user, name="Y", kind="clinic", website="javascript:alert(1)")
+        organization_create(
+            actor=member.user, name="Y", kind="clinic", website="javascript:alert(1)"
+        )
     assert Organization.objects.filter(name__iexact="lakeview free clinic").count() == 1
 
 
 def test_affiliation_lifecycle_and_rules(member, other_member):
     """Add, update and remove positions; a current position has no end; others' are NotFound."""
     org = OrganizationFactory()
-    aff = affiliation_add(actor=member.user, organization=org, title="Attending", start_date=date(2020, 7, 1))
-    with pytest.raises(ValidationFailed):
-        affiliation_add(actor=member.user, organization=org, is_current=True, end_date=date(2021, 1, 1))
+    aff = affiliation_add(
+        actor=member.user, organization=org, title="Attending", start_date=date(2020, 7, 1)
+    )
     with pytest.raises(ValidationFailed):
         affiliation_add(
-            actor=member.user, organization=org, is_current=False, start_date=date(2021, 1, 1), end_date=date(2020, 1, 1)
+            actor=member.user, organization=org, is_current=True, end_date=date(2021, 1, 1)
         )
-    affiliation_update(actor=member.user, affiliation_id=aff.pk, changes={"is_current": False, "end_date": date(2024, 6, 30)})
+    with pytest.raises(ValidationFailed):
+        affiliation_add(
+            actor=member.user,
+            organization=org,
+            is_current=False,
+            start_date=date(2021, 1, 1),
+            end_date=date(2020, 1, 1),
+        )
+    affiliation_update(
+        actor=member.user,
+        affiliation_id=aff.pk,
+        changes={"is_current": False, "end_date": date(2024, 6, 30)},
+    )
     aff.refresh_from_db()
     assert not aff.is_current and aff.end_date == date(2024, 6, 30)
     with pytest.raises(NotFound):
@@ -252,7 +279,9 @@ def test_database_enforces_affiliation_and_npi_constraints(member):
 
     org = OrganizationFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Affiliation.objects.create(user=member.user, organization=org, is_current=True, end_date=date(2020, 1, 1))
+        Affiliation.objects.create(
+            user=member.user, organization=org, is_current=True, end_date=date(2020, 1, 1)
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
         Profile.objects.filter(pk=member.pk).update(npi_verified_at="2026-01-01T00:00:00Z")
     with pytest.raises(IntegrityError), transaction.atomic():

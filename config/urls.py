@@ -13,6 +13,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("settings/", include("rounds.accounts.urls")),
+    # /network/… (the member's own network) and /members/<handle>/connect|follow|block|followers…
+    path("", include("rounds.network.urls")),
     path("", include("rounds.profiles.urls")),
 ]
 

@@ -43,8 +43,11 @@ NETWORK_TYPES: tuple[NetworkType, ...] = (
     NetworkType(
         key="personal",
         name="Personal",
-        purpose="The people who help you grow: mentors, peers and friends across medicine.",
-        examples="A mentor outside your program, co-residents who moved on, a peer group.",
+        purpose=(
+            "Friends, family and acquaintances, in medicine or not: the people who support you "
+            "and widen your world."
+        ),
+        examples="Classmates from training, friends, family, people you met at a conference.",
     ),
     NetworkType(
         key="strategic",
@@ -112,8 +115,8 @@ _TIPS: tuple[Tip, ...] = (
         variant="personal",
         title="Your personal network",
         text=(
-            "Mentors and peers outside your institution help you grow and see other ways of "
-            "working. Reach out to someone you met at a conference or during training."
+            "Friends, classmates and acquaintances support you and connect you to worlds "
+            "beyond your own. Reconnect with a classmate or someone you met at a conference."
         ),
     ),
     Tip(
@@ -139,6 +142,24 @@ _TIPS: tuple[Tip, ...] = (
         text=(
             "Volunteering builds your network while you help others: you meet colleagues "
             "from other places who care about the same things."
+        ),
+    ),
+    Tip(
+        place="patient_boundaries",
+        title="Keep professional boundaries",
+        text=(
+            "Connecting with a patient here is not part of their care: never discuss their "
+            "health or give individual advice on Rounds, and follow your organization's policy "
+            "on contact with patients."
+        ),
+    ),
+    Tip(
+        place="labels_private",
+        title="Your labels are yours alone",
+        text=(
+            "Only you see how you label a connection and which network you count them in. "
+            "We propose a network from shared organizations and goals; change it whenever it "
+            "is wrong."
         ),
     ),
     Tip(

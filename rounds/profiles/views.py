@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +23,13 @@ from rounds.core.guidance import NETWORK_TYPES
 from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, map_errors, require_valid_id
 from rounds.core.pagination import MAX_PAGE_NUMBER, paginate, parse_positive_int
+from rounds.network.selectors import (
+    connection_counts_for,
+    incoming_requests_for,
+    people_you_may_know,
+    relationship_between,
+    strategic_recommendations,
+)
 
 from .access import access_organization_by_slug, access_profile_by_handle
 from .forms import (
@@ -39,6 +47,7 @@ from .policies import can_see_field, can_verify_npi, is_owner
 from .selectors import (
     MemberFilters,
     affiliation_list_for,
+    current_affiliations_prefetch,
     member_search,
     organization_members,
     organization_search,
@@ -73,6 +82,7 @@ SECTION_TITLES = {
     "npi": "NPI",
 }
 ORG_PICKER_LIMIT = 20
+HOME_PREVIEW = 3
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -118,6 +128,15 @@ def home(request: HttpRequest) -> HttpResponse:
     profile = profile_ensure(user=request.user)
     positions = [a for a in affiliation_list_for(user=request.user) if a.is_current]
     percent, hints = _completeness(profile, has_position=bool(positions))
+    counts = connection_counts_for(viewer=request.user)
+    waiting = list(incoming_requests_for(viewer=request.user)[: HOME_PREVIEW + 1])
+    incoming = [r for r in waiting if getattr(r.sender, "profile", None) is not None]
+    suggestions = _home_suggestions(request.user)
+    prefetch_related_objects(
+        [*(r.sender.profile for r in incoming[:HOME_PREVIEW]), *(r.profile for r in suggestions)],
+        "specialties",
+        current_affiliations_prefetch(),
+    )
     return render(
         request,
         "profiles/home.html",
@@ -126,9 +145,30 @@ def home(request: HttpRequest) -> HttpResponse:
             "positions": positions,
             "percent": percent,
             "hints": hints[:3],
-            "networks": NETWORK_TYPES,
+            "networks": [
+                {"network": network, "count": counts.get(network.key, 0)}
+                for network in NETWORK_TYPES
+            ],
+            "connection_total": sum(counts.values()),
+            "incoming": incoming[:HOME_PREVIEW],
+            "incoming_more": len(waiting) > HOME_PREVIEW,
+            "suggestions": suggestions,
         },
     )
+
+
+def _home_suggestions(user: Any) -> list[Any]:
+    """A few suggestions for the home page: strategic ones first (the network most members
+    neglect), then people they may know. Both lists are cached per network version."""
+    suggestions = strategic_recommendations(viewer=user)[:HOME_PREVIEW]
+    if len(suggestions) < HOME_PREVIEW:
+        seen = {s.user_id for s in suggestions}
+        for rec in people_you_may_know(viewer=user):
+            if len(suggestions) >= HOME_PREVIEW:
+                break
+            if rec.user_id not in seen:
+                suggestions.append(rec)
+    return suggestions
 
 
 # --- profile page ---------------------------------------------------------------------------
@@ -157,6 +197,7 @@ def profile_detail(request: HttpRequest, handle: str) -> HttpResponse:
         "phone": profile.phone if can_see_field(viewer, profile, profile.phone_visibility) else "",
         "location": location if can_see_field(viewer, profile, profile.location_visibility) else "",
         "can_verify": can_verify_npi(viewer),
+        "relationship": relationship_between(viewer=viewer, other=profile.user),
     }
     return render(request, "profiles/detail.html", context)
 

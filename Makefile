@@ -11,7 +11,7 @@ DEMO_MEMBERS ?= 300
 PYTEST_ARGS ?=
 TIER ?= M
 
-.PHONY: run install migrate demo test test-sqlite test-postgres lint format serve bench load e2e-deps clean rec-eval
+.PHONY: run install migrate demo test test-sqlite test-postgres lint format serve bench load e2e-deps clean rec-eval guard-eval
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -69,3 +69,6 @@ clean:
 
 rec-eval: install
 	$(PY) manage.py evaluate_recommendations
+
+guard-eval: install
+	$(PY) -m rounds.guard.evaluate

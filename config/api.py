@@ -230,6 +230,7 @@ def on_bad_request(request: HttpRequest, exc: BadRequest) -> HttpResponse:
 
 def _register_routers() -> None:
     from rounds.accounts.api import router as tokens_router
+    from rounds.guard.api import router as guard_router
     from rounds.network.api import members_router as network_members_router
     from rounds.network.api import router as network_router
     from rounds.profiles.api import me_router, members_router, organizations_router
@@ -241,6 +242,7 @@ def _register_routers() -> None:
     api.add_router("/members", network_members_router)
     api.add_router("/network", network_router)
     api.add_router("/organizations", organizations_router)
+    api.add_router("/guard", guard_router)
 
 
 _register_routers()

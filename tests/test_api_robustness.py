@@ -66,9 +66,10 @@ def _fast_password_hashing(settings):
 
 def all_operations() -> set[tuple[str, str]]:
     """This table plus the apps' own robustness tables (imported late: they import this module)."""
+    from rounds.guard.tests.test_api_robustness import GUARD_OPERATIONS
     from rounds.network.tests.test_api_robustness import NETWORK_OPERATIONS
 
-    return EXPECTED_OPERATIONS | NETWORK_OPERATIONS
+    return EXPECTED_OPERATIONS | NETWORK_OPERATIONS | GUARD_OPERATIONS
 
 
 def openapi_operations() -> set[tuple[str, str]]:

@@ -5,7 +5,8 @@ token sent as ``Authorization: Bearer rnd_...``. Endpoints that visitors may cal
 ``optional_auth``; everything else requires a member (401 otherwise).
 
 Every error response is JSON ``{"detail": message, "errors": {field: [messages]}}``:
-``ApplicationError`` → its status (400/409/422), ``NotFound``/``Http404`` → 404, ``Forbidden``
+``ApplicationError`` → its status (400/409/422; a text the professionalism guard refused →
+422 with ``"guard": {verdict, blocked, needs_confirmation, fields: {field: report}}`` too), ``NotFound``/``Http404`` → 404, ``Forbidden``
 → 403, input that does not validate → 422, a body that is not JSON → 400, a body over the
 size limits → 413, a wrong method → 405. Unknown fields in request bodies are refused (422);
 unknown query parameters are ignored.
@@ -46,7 +47,13 @@ from rounds.core.api_utils import (
     member_auth,
     optional_auth,
 )
-from rounds.core.errors import ApplicationError, Forbidden, NotFound, validation_from_django
+from rounds.core.errors import (
+    ApplicationError,
+    ContentRefused,
+    Forbidden,
+    NotFound,
+    validation_from_django,
+)
 
 __all__ = [
     "AnonymousAllowed",
@@ -97,6 +104,13 @@ api = RoundsAPI(
         '**Errors** are JSON: `{"detail": message, "errors": {field: [messages]}}`. '
         "Input that fails validation is a 422 naming the field; unknown fields in request "
         "bodies are refused (422), unknown query parameters are ignored.\n\n"
+        "**Professionalism guard.** Every write that publishes text (profile bio and headline, "
+        "connection request notes, …) checks it first. Patient information is a 422 whose "
+        "body adds `guard` (`verdict: block`, the findings per field with offsets, "
+        "explanation and suggestion): edit the text. Other findings (offensive content, "
+        "oversharing) are a 422 with `guard.needs_confirmation: true`: send the same request "
+        "again with `acknowledge_warnings: true` to publish anyway. "
+        "`POST /api/v1/guard/check` previews the report without writing.\n\n"
         "**Lists** are paginated with `page` (1–500) and `page_size` (1–100); responses say "
         "`has_next` and `next_page` (no total count)."
     ),
@@ -117,6 +131,17 @@ def _error(
 @api.exception_handler(ApplicationError)
 def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     return _error(request, exc.status_code, exc.message, exc.errors)
+
+
+@api.exception_handler(ContentRefused)
+def on_content_refused(request: HttpRequest, exc: ContentRefused) -> HttpResponse:
+    """The professionalism guard refused a text: 422 with the usual shape plus ``guard``, the
+    findings per field (``needs_confirmation``: resend with ``acknowledge_warnings: true``)."""
+    from rounds.core.publishing import record_refusal
+
+    record_refusal(exc)
+    body = {"detail": exc.message, "errors": exc.errors, "guard": exc.guard_dict()}
+    return api.create_response(request, body, status=exc.status_code)
 
 
 @api.exception_handler(NotFound)

@@ -365,14 +365,18 @@ def test_openapi_schema_is_valid_json_listing_every_operation(client):
 
 
 def test_every_documented_error_uses_the_error_schema(client):
-    """Every 4xx response in the schema is the ErrorOut shape."""
+    """Every 4xx response in the schema is the ErrorOut shape (GuardErrorOut: ErrorOut plus the
+    professionalism guard's findings, on the 422 of endpoints that publish text)."""
     schema = client.get("/api/v1/openapi.json").json()
+    guard_error = schema["components"]["schemas"]["GuardErrorOut"]
+    assert {"detail", "errors"} <= set(guard_error["properties"])
     for path, item in schema["paths"].items():
         for method, operation in item.items():
             for code, response in operation["responses"].items():
                 if code.startswith("4"):
                     ref = response["content"]["application/json"]["schema"]["$ref"]
-                    assert ref.endswith("/ErrorOut"), f"{method} {path} {code}"
+                    allowed = ("/ErrorOut", "/GuardErrorOut") if code == "422" else ("/ErrorOut",)
+                    assert ref.endswith(allowed), f"{method} {path} {code}"
 
 
 def test_docs_page_renders_without_external_resources(client):

@@ -3,10 +3,17 @@
 Services raise these; interfaces map them once:
 ``ApplicationError`` → 400 (422 for validation) with a message and field errors,
 ``NotFound`` → 404 (missing and forbidden look the same), ``Forbidden`` → 403 (only when the
-object is visible to the actor).
+object is visible to the actor). ``ContentRefused`` (the professionalism guard blocked a text,
+or warned and the author has not confirmed) → 422 with the guard's findings per field.
 """
 
 from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from rounds.guard.report import GuardReport
 
 
 class ApplicationError(Exception):
@@ -28,6 +35,66 @@ class ValidationFailed(ApplicationError):
     """Input failed validation (422)."""
 
     status_code = 422
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class GuardedField:
+    """The professionalism guard's report on one field of a write: which input field (as the
+    form and the API name it), what kind of text it is (``"bio"``, ``"connection_note"``…),
+    and the text as checked (the report's offsets point into it; never logged or stored)."""
+
+    field: str
+    kind: str
+    report: GuardReport
+    text: str = dataclasses.field(default="", repr=False)
+
+
+class ContentRefused(ValidationFailed):
+    """The professionalism guard refused one or more texts of a write (422); nothing was
+    written. ``fields`` maps each refused input field to its report (only fields with
+    findings). Subclasses say whether the author may confirm and publish anyway.
+    """
+
+    status_code = 422
+    #: True when the author may publish anyway by acknowledging the warnings.
+    confirmable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: Mapping[str, GuardedField],
+        errors: dict[str, list[str]] | None = None,
+    ):
+        super().__init__(message, errors=errors or {name: [message] for name in fields})
+        self.fields: dict[str, GuardedField] = dict(fields)
+        #: Set once the refusal has been counted (see ``rounds.core.publishing``).
+        self.recorded = False
+
+    @property
+    def verdict(self) -> str:
+        return "warn" if self.confirmable else "block"
+
+    def guard_dict(self) -> dict[str, Any]:
+        """The ``guard`` member of the API's 422 body: the verdict and each field's report."""
+        return {
+            "verdict": self.verdict,
+            "blocked": not self.confirmable,
+            "needs_confirmation": self.confirmable,
+            "fields": {name: guarded.report.to_dict() for name, guarded in self.fields.items()},
+        }
+
+
+class ContentBlocked(ContentRefused):
+    """A text holds a high-confidence patient identifier: it must be edited (422).
+    Acknowledging warnings does not help; nothing was written."""
+
+
+class ContentNeedsConfirmation(ContentRefused):
+    """A text holds findings the author may override (offensive content, oversharing, weaker
+    patient identifiers): resubmit with ``acknowledge_warnings`` to publish anyway (422)."""
+
+    confirmable = True
 
 
 class Conflict(ApplicationError):

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
-from .errors import ApplicationError, Forbidden, NotFound
+from .errors import ApplicationError, ContentRefused, Forbidden, NotFound
 
 P = ParamSpec("P")
 
@@ -71,7 +71,18 @@ def require_valid_id(value: int) -> int:
 
 
 def apply_service_errors(form: forms.BaseForm, exc: ApplicationError) -> None:
-    """Copy a service's field errors onto ``form``; unknown fields become form-wide errors."""
+    """Copy a service's field errors onto ``form``; unknown fields become form-wide errors.
+
+    When the professionalism guard refused a text (``ContentRefused``), the form also gets
+    ``form.guard`` (the findings to show under each field, by field name) and
+    ``form.guard_confirmable`` (show "Publish anyway"), and the refusal is counted.
+    """
+    if isinstance(exc, ContentRefused):
+        from .publishing import displays_for, record_refusal
+
+        record_refusal(exc)
+        form.guard = displays_for(exc)  # type: ignore[attr-defined]
+        form.guard_confirmable = exc.confirmable  # type: ignore[attr-defined]
     if not exc.errors:
         form.add_error(None, exc.message)
         return

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 
 @require_GET
@@ -75,3 +78,57 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return _error_page(
         request, 500, "Something went wrong", "We have been told; please try again shortly."
     )
+
+
+#: A form field name the guard preview may read the draft from.
+_GUARD_FIELD_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+#: Longest draft the preview checks (longer than any text Rounds publishes).
+MAX_PREVIEW_LENGTH = 20_000
+
+
+@require_POST
+@never_cache
+def guard_preview(request: HttpRequest) -> HttpResponse:
+    """The professionalism guard's report on a draft, as the fragment shown under the field
+    while the member composes (htmx posts the form, debounced). Checks only: nothing is
+    written or counted, and the draft is not logged.
+
+    ``guard_kind`` is the kind of text, ``guard_field`` the form field holding the draft,
+    ``guard_to`` (optional) the handle of the member it is addressed to.
+    """
+    from rounds.core.publishing import GuardDisplay
+    from rounds.core.publishing import guard_preview as preview
+    from rounds.guard import KINDS
+
+    if not request.user.is_authenticated:
+        return HttpResponse("Sign in to check a draft.", status=403, content_type="text/plain")
+    kind = request.POST.get("guard_kind", "")
+    field = request.POST.get("guard_field", "")
+    if kind not in KINDS or not _GUARD_FIELD_RE.match(field):
+        return HttpResponse("Unknown kind or field.", status=400, content_type="text/plain")
+    text = request.POST.get(field, "").strip()
+    if len(text) > MAX_PREVIEW_LENGTH:
+        return HttpResponse(
+            "That draft is too long to check.", status=400, content_type="text/plain"
+        )
+    report = preview(
+        actor=request.user,
+        kind=kind,
+        text=text,
+        colleague_names=_addressee_names(request.user, request.POST.get("guard_to", "")),
+    )
+    display = GuardDisplay(field=field, kind=kind, text=text, report=report)
+    return render(request, "guard/_report.html", {"guard": display})
+
+
+def _addressee_names(viewer: object, handle: str) -> list[str]:
+    """The display name of the member at ``handle`` if the viewer may see them."""
+    from rounds.core.errors import NotFound
+    from rounds.profiles.access import access_profile_by_handle
+
+    if not handle:
+        return []
+    try:
+        return [access_profile_by_handle(viewer, handle[:220]).display_name]
+    except NotFound:
+        return []

@@ -3,7 +3,9 @@
 Thin: parse (``GuardCheckIn``) → the signed-in member's own professional details as the guard
 context (so their office phone, work e-mail, NPI and name are never reported) → ``check()`` →
 the report. Nothing is stored and the text is not logged; a blocked verdict is still a 200 here
-(this endpoint only checks). Write endpoints return 422 with the same report when blocked.
+(this endpoint only checks). Write endpoints that publish text return 422 with the same report
+per field (``"guard": {..., "fields": {field: report}}``) when blocked or when warnings are not
+acknowledged (``rounds.core.publishing``).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from rounds.core.api_utils import Safe
+from rounds.core.api_utils import ErrorOut, Safe
 
 #: Longest text the endpoint checks (longer than any text Rounds publishes).
 MAX_CHECK_LENGTH = 20_000
@@ -68,3 +68,26 @@ class GuardReportOut(Schema):
     blocked: bool
     findings: list[FindingOut]
     counts: FindingCountsOut
+
+
+class GuardRefusalOut(Schema):
+    """Why a write endpoint refused a text: the verdict over the write and each refused field's
+    report (offsets point into the text as sent, after trimming surrounding white space)."""
+
+    verdict: Literal["block", "warn"] = Field(
+        ..., description="`block`: edit the text; `warn`: resend with `acknowledge_warnings`."
+    )
+    blocked: bool
+    needs_confirmation: bool = Field(
+        ..., description="True when resending with `acknowledge_warnings: true` publishes it."
+    )
+    fields: dict[str, GuardReportOut] = Field(..., description="The report per input field.")
+
+
+class GuardErrorOut(ErrorOut):
+    """A 422 from a write endpoint that publishes text: a validation error, or the
+    professionalism guard's refusal (then ``guard`` holds the findings)."""
+
+    guard: GuardRefusalOut | None = Field(
+        None, description="Present when the professionalism guard refused a text."
+    )

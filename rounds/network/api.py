@@ -32,6 +32,7 @@ from rounds.core.api_utils import (
 )
 from rounds.core.errors import ApplicationError, NotFound, ValidationFailed
 from rounds.core.pagination import paginate
+from rounds.guard.schemas import GuardErrorOut
 from rounds.profiles.access import MAX_KEY_LENGTH, access_profile_by_handle
 from rounds.profiles.schemas import MemberCardOut, member_card_out
 
@@ -197,19 +198,27 @@ def request_list(request: HttpRequest, params: Query[RequestListParams]) -> dict
 
 @router.post(
     "/requests",
-    response={201: RequestOut, **error_responses(400, 401, 403, 404, 409, 422)},
+    response={201: RequestOut, **error_responses(400, 401, 403, 404, 409), 422: GuardErrorOut},
     summary="Ask a member to connect",
     description=(
         "With an optional personal note of at most 500 characters. Yourself, or a member you "
         "blocked, is a 422; a member you cannot see is a 404; already connected, or a request "
-        "already pending between you (either way), is a 409."
+        "already pending between you (either way), is a 409. The note passes the "
+        "professionalism guard: patient information is a 422 with `guard` findings; warnings "
+        "are a 422 with `guard.needs_confirmation` until you resend with "
+        "`acknowledge_warnings: true`."
     ),
 )
 def request_send(request: HttpRequest, payload: RequestIn) -> Status[dict[str, Any]]:
     viewer = viewer_of(request)
     recipient = _member(request, payload.handle)
     with _input_field("recipient"):
-        sent = connection_request_send(actor=viewer, recipient=recipient, note=payload.note)
+        sent = connection_request_send(
+            actor=viewer,
+            recipient=recipient,
+            note=payload.note,
+            acknowledge_warnings=payload.acknowledge_warnings,
+        )
     return Status(201, request_out(request, viewer, sent))
 
 

@@ -10,8 +10,10 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from rounds.core.publishing import preview_attrs
+
 from .models import Interaction, Label, NetworkType
-from .services import MAX_NOTE
+from .services import CONNECTION_NOTE_PATH, MAX_NOTE
 
 MAX_QUERY = 100
 #: The dormant periods a member can choose on My Network (days).
@@ -31,7 +33,8 @@ INVALID_TYPE = "Choose operational, personal or strategic, or go back to the pro
 
 
 class ConnectForm(forms.Form):
-    """A connection request: an optional personal note of at most 500 characters."""
+    """A connection request: an optional personal note of at most 500 characters, checked by
+    the professionalism guard while composing (``to_handle``: the recipient) and on submit."""
 
     note = forms.CharField(
         label="Personal note",
@@ -45,8 +48,13 @@ class ConnectForm(forms.Form):
         },
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, to_handle: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The professionalism guard's findings show while composing (the recipient's name
+        # is a colleague's, not a patient's).
+        self.fields["note"].widget.attrs.update(
+            preview_attrs(CONNECTION_NOTE_PATH, to_handle=to_handle)
+        )
         self.fields["note"].widget.attrs["placeholder"] = (
             "For example: “I enjoyed your talk on sepsis bundles at the regional meeting. "
             "I am starting a QI project on the same topic and would value your perspective.”"

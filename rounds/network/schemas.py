@@ -95,6 +95,13 @@ class RequestIn(InSchema):
     note: Annotated[str, Field(max_length=MAX_NOTE), Safe] = Field(
         "", description=f"An optional personal note (at most {MAX_NOTE} characters)."
     )
+    acknowledge_warnings: bool = Field(
+        False,
+        description=(
+            "Send the note despite the professionalism guard's warnings (after a 422 with "
+            "`guard.needs_confirmation`). Never overrides patient information."
+        ),
+    )
 
 
 class RequestOut(Schema):

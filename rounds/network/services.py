@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from rounds.core.audit import audit
 from rounds.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from rounds.core.publishing import guard_text, publishing_path
 from rounds.profiles.models import Affiliation, Profile
 
 from .models import (
@@ -37,6 +38,14 @@ REQUEST_LIFETIME = timedelta(days=90)
 DISMISSAL_PERIOD = timedelta(days=90)
 MAX_NOTE = 500
 MAX_PENDING_SENT = 200
+
+#: The personal note of a connection request passes the professionalism guard.
+CONNECTION_NOTE_PATH = publishing_path(
+    "network.connection_note",
+    kind="connection_note",
+    field="note",
+    model_field="network.ConnectionRequest.note",
+)
 
 
 class NotPending(ApplicationError):
@@ -124,12 +133,16 @@ def _expire_if_due(request: ConnectionRequest, now: datetime) -> bool:
 
 
 @transaction.atomic
-def connection_request_send(*, actor: Any, recipient: Any, note: str = "") -> ConnectionRequest:
+def connection_request_send(
+    *, actor: Any, recipient: Any, note: str = "", acknowledge_warnings: bool = False
+) -> ConnectionRequest:
     """Ask ``recipient`` to connect, with an optional personal note (≤ 500 characters).
 
     Raises ValidationFailed (self, note too long, blocked by actor), NotFound (recipient blocks
     actor or is inactive: indistinguishable from a missing member), Conflict (already connected,
-    or a request is already pending either way). The request expires after 90 days.
+    or a request is already pending either way), ContentBlocked / ContentNeedsConfirmation
+    (the professionalism guard's findings on the note; warnings are overridden with
+    ``acknowledge_warnings``). The request expires after 90 days.
     """
     if not isinstance(note, str):
         raise ValidationFailed("The note must be text.", field="note")
@@ -170,6 +183,16 @@ def connection_request_send(*, actor: Any, recipient: Any, note: str = "") -> Co
         raise ValidationFailed(
             f"You have {MAX_PENDING_SENT} requests waiting; withdraw some before sending more.",
             field="recipient",
+        )
+    if note:  # the recipient's name in the note is a colleague's, not a patient's
+        guard_text(
+            actor=actor,
+            path=CONNECTION_NOTE_PATH,
+            text=note,
+            acknowledge_warnings=acknowledge_warnings,
+            colleague_names=Profile.objects.filter(user_id=recipient.pk).values_list(
+                "display_name", flat=True
+            ),
         )
     try:
         with transaction.atomic():

@@ -31,6 +31,7 @@ from rounds.core.guidance import NETWORK_TYPES
 from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, map_errors, require_valid_id
 from rounds.core.pagination import MAX_PAGE_NUMBER, paginate, parse_positive_int
+from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
 from rounds.profiles.access import access_profile_by_handle
 from rounds.profiles.models import Profile
 from rounds.profiles.selectors import affiliation_list_for, current_affiliations_prefetch
@@ -614,14 +615,17 @@ def connect(request: HttpRequest, handle: str) -> HttpResponse:
     _with_card_details([profile])
     status = 200
     if request.method == "GET":
-        form = ConnectForm()
+        form = ConnectForm(to_handle=profile.handle)
     else:
-        form = ConnectForm(request.POST)
+        form = ConnectForm(request.POST, to_handle=profile.handle)
         status = 422
         if form.is_valid():
             try:
                 services.connection_request_send(
-                    actor=request.user, recipient=profile.user, note=form.cleaned_data["note"]
+                    actor=request.user,
+                    recipient=profile.user,
+                    note=form.cleaned_data["note"],
+                    acknowledge_warnings=is_acknowledged(request.POST.get(ACKNOWLEDGE_FIELD)),
                 )
             except ApplicationError as exc:
                 apply_service_errors(form, exc)

@@ -23,6 +23,7 @@ from rounds.core.api_utils import (
 )
 from rounds.core.errors import NotFound, ValidationFailed
 from rounds.core.pagination import paginate
+from rounds.guard.schemas import GuardErrorOut
 
 from .access import access_organization_by_slug, access_profile_by_handle
 from .models import Organization, Profile
@@ -127,19 +128,27 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 @me_router.patch(
     "/profile",
-    response={200: OwnProfileOut, **error_responses(400, 401, 403, 409, 422)},
+    response={200: OwnProfileOut, **error_responses(400, 401, 403, 409), 422: GuardErrorOut},
     summary="Edit your profile",
     description=(
         "Partial update: only the fields you send change (send `null` to clear text). Lists "
         "(specialties, goals, interests, languages) replace the whole list. Unknown fields are "
-        "refused with 422. A handle already taken is a 409."
+        "refused with 422. A handle already taken is a 409. A changed headline or bio passes "
+        "the professionalism guard: patient information is a 422 with `guard` findings; "
+        "warnings are a 422 with `guard.needs_confirmation` until you resend with "
+        "`acknowledge_warnings: true`."
     ),
 )
 def profile_patch(request: HttpRequest, payload: ProfilePatchIn) -> dict[str, Any]:
     user = viewer_of(request)
     profile = profile_ensure(user=user)
     profile_update(
-        actor=user, profile=profile, changes=payload.model_dump(mode="json", exclude_unset=True)
+        actor=user,
+        profile=profile,
+        changes=payload.model_dump(
+            mode="json", exclude_unset=True, exclude={"acknowledge_warnings"}
+        ),
+        acknowledge_warnings=payload.acknowledge_warnings,
     )
     return _own_profile_out(request, user)
 

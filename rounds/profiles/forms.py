@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 
 from django import forms
 
+from rounds.core.publishing import preview_attrs
+
 from . import vocab
 from .models import (
     OPEN_TO_LABELS,
@@ -22,7 +24,7 @@ from .models import (
     Role,
     Visibility,
 )
-from .services import MAX_BIO, MAX_TAG_NAME, TEXT_LIMITS
+from .services import BIO_PATH, HEADLINE_PATH, MAX_BIO, MAX_TAG_NAME, TEXT_LIMITS
 
 EMAIL_VISIBILITY_CHOICES = [
     (value, label) for value, label in Visibility.choices if value != Visibility.PUBLIC
@@ -84,9 +86,12 @@ class BasicsForm(ProfileSectionForm):
         required=True,
         help_text="Your profile address: /members/your-handle/. Lowercase letters, digits and dashes.",
     )
-    headline = _text(
-        "Headline",
-        limit=TEXT_LIMITS["headline"],
+    headline = forms.CharField(
+        label="Headline",
+        required=False,
+        widget=forms.TextInput(
+            attrs={"maxlength": TEXT_LIMITS["headline"], **preview_attrs(HEADLINE_PATH)}
+        ),
         help_text="One line, for example “Hospitalist, quality improvement lead”.",
     )
     role = forms.ChoiceField(label="Role", choices=Role.choices)
@@ -100,7 +105,7 @@ class AboutForm(ProfileSectionForm):
     bio = forms.CharField(
         label="About you",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 8, "maxlength": MAX_BIO}),
+        widget=forms.Textarea(attrs={"rows": 8, "maxlength": MAX_BIO, **preview_attrs(BIO_PATH)}),
         help_text=(
             "Markdown works: *emphasis*, **bold**, lists and links. Never include anything "
             "that could identify a patient."

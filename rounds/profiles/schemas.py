@@ -387,6 +387,13 @@ class ProfilePatchIn(InSchema):
     open_to_speaking: bool | None = None
     open_to_collaboration: bool | None = None
     open_to_volunteering: bool | None = None
+    acknowledge_warnings: bool = Field(
+        False,
+        description=(
+            "Publish a headline or bio despite the professionalism guard's warnings (after a "
+            "422 with `guard.needs_confirmation`). Never overrides patient information."
+        ),
+    )
 
 
 class NpiIn(InSchema):

@@ -20,6 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from rounds.core.audit import audit
 from rounds.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from rounds.core.publishing import Draft, guard_texts, publishing_path
 
 from .models import (
     OPEN_TO_FIELDS,
@@ -80,6 +81,15 @@ TEXT_LIMITS = {
     "title": 120,
     "name": 200,
 }
+
+#: Texts of the profile that pass the professionalism guard before they are published.
+HEADLINE_PATH = publishing_path(
+    "profile.headline", kind="headline", field="headline", model_field="profiles.Profile.headline"
+)
+BIO_PATH = publishing_path(
+    "profile.bio", kind="bio", field="bio", model_field="profiles.Profile.bio"
+)
+GUARDED_PROFILE_TEXTS = (HEADLINE_PATH, BIO_PATH)
 
 
 def _clean_text(field: str, value: Any, *, required: bool = False) -> str:
@@ -238,12 +248,20 @@ PROFILE_FIELDS = frozenset(
 
 
 @transaction.atomic
-def profile_update(*, actor: Any, profile: Profile, changes: Mapping[str, Any]) -> Profile:
+def profile_update(
+    *,
+    actor: Any,
+    profile: Profile,
+    changes: Mapping[str, Any],
+    acknowledge_warnings: bool = False,
+) -> Profile:
     """Apply ``changes`` (a partial mapping of PROFILE_FIELDS) to ``actor``'s own profile.
 
     Everything is validated before anything is written; on any error nothing changes.
     Raises Forbidden when ``actor`` is not the owner, ValidationFailed with field errors,
-    Conflict when the handle is taken.
+    Conflict when the handle is taken. A changed headline or bio passes the professionalism
+    guard: ContentBlocked (patient information) or ContentNeedsConfirmation (warnings not
+    acknowledged with ``acknowledge_warnings``).
     """
     if actor is None or not actor.is_authenticated or actor.pk != profile.user_id:
         raise Forbidden("You can only edit your own profile.")
@@ -301,6 +319,15 @@ def profile_update(*, actor: Any, profile: Profile, changes: Mapping[str, Any]) 
     new_handle = scalar.get("handle")
     if new_handle and Profile.objects.filter(handle=new_handle).exclude(pk=profile.pk).exists():
         raise Conflict("That handle is already taken.", field="handle")
+    guard_texts(
+        actor=actor,
+        drafts=[
+            Draft(path=path, text=scalar[path.field])
+            for path in GUARDED_PROFILE_TEXTS
+            if path.field in scalar and scalar[path.field] != getattr(profile, path.field)
+        ],
+        acknowledge_warnings=acknowledge_warnings,
+    )
 
     for name, value in scalar.items():
         setattr(profile, name, value)

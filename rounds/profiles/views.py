@@ -23,6 +23,7 @@ from rounds.core.guidance import NETWORK_TYPES
 from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, map_errors, require_valid_id
 from rounds.core.pagination import MAX_PAGE_NUMBER, paginate, parse_positive_int
+from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
 from rounds.network.selectors import (
     connection_counts_for,
     incoming_requests_for,
@@ -309,7 +310,12 @@ def _save_profile_section(request: HttpRequest, profile: Profile, section: str) 
     form = PROFILE_SECTION_FORMS[section](request.POST, profile=profile)
     if form.is_valid():
         try:
-            profile_update(actor=request.user, profile=profile, changes=form.changes())
+            profile_update(
+                actor=request.user,
+                profile=profile,
+                changes=form.changes(),
+                acknowledge_warnings=is_acknowledged(request.POST.get(ACKNOWLEDGE_FIELD)),
+            )
         except ApplicationError as exc:
             apply_service_errors(form, exc)
         else:

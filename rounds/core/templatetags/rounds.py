@@ -6,6 +6,8 @@
 - ``{% audience level profile %}``: who will see a field shared at ``level``, in plain words.
 - ``{% nav_current "app:view" ... %}``: ``aria-current="page"`` when the page matches.
 - ``{% bar_chart %}``, ``{% balance_bar %}``, ``{% donut_chart %}``: SVG charts (core.charts).
+- ``{% guard_slot form "bio" %}``: where the professionalism guard's findings on a field show,
+  while composing (htmx fills it) and after a refused submit (core.publishing).
 - filters ``markdown``, ``initials``, ``language_name``.
 """
 
@@ -15,6 +17,7 @@ from typing import Any
 
 from django import template
 from django.template.context import Context
+from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -152,3 +155,17 @@ def donut_chart(data: Any, title: str, description: str, **options: Any) -> Safe
 def join_parts(*parts: Any, separator: str = ", ") -> str:
     """Join the non-empty ``parts``: ``{% join_parts city region country %}``."""
     return separator.join(str(part) for part in parts if part)
+
+
+@register.simple_tag
+def guard_slot(form: Any, field: str) -> SafeString:
+    """The live region under ``field`` that shows the professionalism guard's findings: the
+    refusal's report after a submit, otherwise empty until the composer preview fills it."""
+    from rounds.core.publishing import slot_id
+
+    displays = getattr(form, "guard", None) or {}
+    return mark_safe(  # noqa: S308  rendered by a template with autoescaping
+        render_to_string(
+            "guard/_slot.html", {"slot_id": slot_id(field), "guard": displays.get(field)}
+        )
+    )

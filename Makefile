@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_MEMBERS ?= 300
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 TIER ?= M
 
 .PHONY: run install migrate demo test test-sqlite test-postgres lint format serve bench load e2e-deps clean rec-eval guard-eval

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import uuid
+
 import pytest
 from django.core.cache import cache
 
@@ -20,9 +23,14 @@ def _isolated_media_and_cache(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    cache.clear()
+    # A fresh key prefix per test isolates the cache (sessions, rate limits, cached health) without
+    # flushing it: with Redis, a flush would wipe the other xdist workers' sessions mid-test.
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = caches
+    if "locmem" in caches["default"]["BACKEND"]:
+        cache.clear()
     yield
-    cache.clear()
 
 
 @pytest.fixture

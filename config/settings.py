@@ -149,7 +149,8 @@ if REDIS_URL:
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "rounds"),
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    # cached_db: reads come from Redis, writes go to both, so a cache flush never signs anyone out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -311,3 +311,19 @@ def test_every_change_bumps_the_network_version(alice, bob):
     assert RecommendationDismissal.objects.get(user=alice).until > timezone.now() + timedelta(
         days=89
     )
+
+
+def test_expire_command_records_expired_requests(alice, bob):
+    """The daily command marks requests past their expiry as expired and says how many."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    request = connection_request_send(actor=alice, recipient=bob)
+    ConnectionRequest.objects.filter(pk=request.pk).update(
+        expires_at=timezone.now() - timedelta(hours=1)
+    )
+    out = StringIO()
+    call_command("expire_connection_requests", stdout=out)
+    assert "1 connection request(s) expired." in out.getvalue()
+    assert ConnectionRequest.objects.get(pk=request.pk).state == "expired"

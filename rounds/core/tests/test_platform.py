@@ -128,3 +128,22 @@ def test_production_requires_a_secret_key(tmp_path):
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_sessions_work_with_the_production_session_engine(client, settings, member):
+    """The session engine used with Redis (cached_db) keeps a member signed in across requests."""
+    from django.conf import settings as live_settings
+
+    import config.settings as project_settings
+
+    engine = (
+        project_settings.SESSION_ENGINE
+        if project_settings.REDIS_URL
+        else "django.contrib.sessions.backends.cached_db"
+    )
+    settings.SESSION_ENGINE = engine
+    client.force_login(member.user)
+    assert engine == live_settings.SESSION_ENGINE
+    assert client.get("/settings/").status_code == 200
+    assert client.get("/profile/edit/").status_code == 200

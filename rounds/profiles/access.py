@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Exists, OuterRef
+
 from rounds.core.errors import NotFound
 
 from .models import Organization, Profile
@@ -19,7 +21,21 @@ def access_profile_by_handle(viewer: Any, handle: str, *, for_update: bool = Fal
     qs = Profile.objects.select_related("user")
     if for_update:
         qs = qs.select_for_update()
+    member = viewer is not None and viewer.is_authenticated
+    if member:
+        # Whether the member blocked the viewer, in the same query (policies.is_blocked_by
+        # reads it from the per-instance cache instead of asking again).
+        from rounds.network.models import Block
+
+        qs = qs.annotate(
+            blocks_viewer=Exists(
+                Block.objects.filter(blocker_id=OuterRef("user_id"), blocked_id=viewer.pk)
+            )
+        )
     profile = qs.filter(handle__iexact=handle).first()
+    if profile is not None and member:
+        blocks_viewer = bool(profile.__dict__["blocks_viewer"])
+        profile.__dict__.setdefault("_blocked_viewer", {})[viewer.pk] = blocks_viewer
     if profile is None or not can_view_profile(viewer, profile):
         raise NotFound("No member with that handle.")
     return profile

@@ -22,7 +22,7 @@ from rounds.core.api_utils import (
     viewer_of,
 )
 from rounds.core.errors import NotFound, ValidationFailed
-from rounds.core.pagination import paginate
+from rounds.core.pagination import Page, paginate
 from rounds.guard.schemas import GuardErrorOut
 
 from .access import access_organization_by_slug, access_profile_by_handle
@@ -47,6 +47,7 @@ from .schemas import (
     ProfilePatchIn,
     affiliation_out,
     member_card_out,
+    member_cards_out,
     member_out,
     npi_verification_out,
     organization_detail_out,
@@ -56,7 +57,7 @@ from .schemas import (
 from .selectors import (
     MemberFilters,
     affiliation_list_for,
-    member_search,
+    member_search_rows,
     organization_members,
     organization_search,
     profile_with_details,
@@ -294,10 +295,11 @@ def member_list(
         interest=params.interest,
         open_to=tuple(_SHORT_TO_FIELD[short] for short in params.open_to),
     )
-    page = paginate(
-        member_search(viewer=viewer, filters=filters), page=params.page, size=params.page_size
+    rows = paginate(
+        member_search_rows(viewer=viewer, filters=filters), page=params.page, size=params.page_size
     )
-    return page_out(page, lambda profile: member_card_out(request, profile))
+    cards = member_cards_out(request, rows.items)
+    return page_out(Page(cards, rows.number, rows.size, rows.has_next), lambda card: card)
 
 
 @members_router.get(

@@ -260,6 +260,35 @@ def member_card_out(request: HttpRequest, profile: Profile) -> dict[str, Any]:
 
     Holds only what every viewer of the profile may see, so it needs no per-row policy check.
     """
+    card = _member_card(profile)
+    return {**card, "avatar_url": absolute_url(request, card["avatar_url"])}
+
+
+def member_cards_out(
+    request: HttpRequest, rows: list[tuple[int, datetime]]
+) -> list[dict[str, Any]]:
+    """Cards for ``(pk, updated_at)`` rows of a viewer-filtered selector, in order.
+
+    A card is the same for every viewer (see ``member_card_out``), so it comes from the
+    fragment cache (rounds.core.fragments) under the profile's ``updated_at``; the missing ones
+    cost a constant number of queries for the whole page. Avatar URLs are made absolute per
+    request (the cache holds the path).
+    """
+    from rounds.core.fragments import cached_fragments
+
+    from .selectors import member_cards_by_id
+
+    def build(pks: list[int]) -> dict[int, dict[str, Any]]:
+        return {pk: _member_card(profile) for pk, profile in member_cards_by_id(pks).items()}
+
+    return [
+        {**card, "avatar_url": absolute_url(request, card["avatar_url"])}
+        for card in cached_fragments("member-card-json", rows, build)
+    ]
+
+
+def _member_card(profile: Profile) -> dict[str, Any]:
+    """The card of ``profile`` with the avatar's path (not yet absolute)."""
     return {
         "handle": profile.handle,
         "display_name": profile.display_name,
@@ -271,7 +300,7 @@ def member_card_out(request: HttpRequest, profile: Profile) -> dict[str, Any]:
         "career_stage_label": profile.get_career_stage_display(),
         "specialties": [{"slug": s.slug, "name": s.name} for s in profile.specialties.all()],
         "open_to": [OPEN_TO_SHORT[f] for f in OPEN_TO_FIELDS if getattr(profile, f)],
-        "avatar_url": absolute_url(request, profile.avatar.url if profile.avatar else None),
+        "avatar_url": profile.avatar.url if profile.avatar else None,
         "npi_on_file": profile.npi_on_file,
         "npi_verified": profile.npi_verified,
         "current_affiliations": _current_affiliations(profile),
@@ -280,17 +309,29 @@ def member_card_out(request: HttpRequest, profile: Profile) -> dict[str, Any]:
 
 def member_out(request: HttpRequest, viewer: Any, profile: Profile) -> dict[str, Any]:
     """What ``viewer`` may see of ``profile`` (from access_profile_by_handle) on its page."""
+    from rounds.core.fragments import cached_fragment
+
+    def shared() -> dict[str, Any]:
+        # What every viewer who may see the profile sees: cached under its updated_at.
+        return {
+            **_member_card(profile),
+            "bio": profile.bio,
+            "bio_html": str(render_markdown(profile.bio)),
+            "goals": _tags(profile.goals),
+            "interests": _tags(profile.interests),
+            "languages": [
+                {"code": c, "name": LANGUAGES.get(c, c)} for c in profile.languages or []
+            ],
+        }
+
+    public = cached_fragment("member-json", profile.pk, profile.updated_at, shared)
     location_visible = can_see_field(viewer, profile, profile.location_visibility)
     return {
-        **member_card_out(request, profile),
+        **public,
+        "avatar_url": absolute_url(request, public["avatar_url"]),
         "city": _shown(profile.city, location_visible),
         "region": _shown(profile.region, location_visible),
         "country": _shown(profile.country, location_visible),
-        "bio": profile.bio,
-        "bio_html": str(render_markdown(profile.bio)),
-        "goals": _tags(profile.goals),
-        "interests": _tags(profile.interests),
-        "languages": [{"code": c, "name": LANGUAGES.get(c, c)} for c in profile.languages or []],
         "email": _shown(
             profile.user.email, can_see_field(viewer, profile, profile.email_visibility)
         ),

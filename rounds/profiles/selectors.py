@@ -149,6 +149,56 @@ def member_search(*, viewer: Any, filters: MemberFilters) -> QuerySet[Profile]:
     return profile_with_details(qs).order_by("display_name", "id")
 
 
+def member_search_rows(*, viewer: Any, filters: MemberFilters) -> QuerySet[Any]:
+    """``member_search`` as ``(pk, updated_at)`` rows, in the same order: a page of these is
+    enough to find each member's cached card (``rounds.core.fragments``)."""
+    return (
+        member_search(viewer=viewer, filters=filters)
+        .select_related(None)
+        .prefetch_related(None)
+        .values_list("pk", "updated_at")
+    )
+
+
+def member_cards_by_id(ids: list[int]) -> dict[int, Profile]:
+    """Profiles ``ids`` with what a member card shows (user, specialties, current positions).
+
+    No visibility filter: callers pass ids that a ``visible_to`` selector returned.
+    """
+    qs = (
+        Profile.objects.filter(pk__in=ids)
+        .select_related("user")
+        .prefetch_related("specialties", current_affiliations_prefetch())
+        .defer("bio")
+    )
+    return {profile.pk: profile for profile in qs}
+
+
+def profile_page_details(profile: Profile) -> dict[str, Any]:
+    """What a profile page shows to every viewer who may see ``profile``: positions (current
+    and past, with organizations), specialties, goals, interests and the rendered bio.
+
+    Cached under the profile's ``updated_at`` (rounds.core.fragments); services that change any
+    of these touch the profile. Private fields (email, phone, location) are not in here: the
+    view decides them per viewer.
+    """
+    from rounds.core.fragments import cached_fragment
+    from rounds.core.markdown import render_markdown
+
+    def build() -> dict[str, Any]:
+        affiliations = list(affiliation_list_for(user=profile.user_id))
+        return {
+            "current_affiliations": [a for a in affiliations if a.is_current],
+            "past_affiliations": [a for a in affiliations if not a.is_current],
+            "specialties": list(profile.specialties.all()),
+            "goals": list(profile.goals.all()),
+            "interests": list(profile.interests.all()),
+            "bio_html": str(render_markdown(profile.bio)) if profile.bio else "",
+        }
+
+    return cached_fragment("profile-page", profile.pk, profile.updated_at, build)
+
+
 def organization_search(*, q: str = "", kind: str = "") -> QuerySet[Organization]:
     """Organizations by name (contains) and kind, alphabetical."""
     qs = Organization.objects.all()

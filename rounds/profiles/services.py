@@ -343,6 +343,13 @@ def profile_update(
     return profile
 
 
+def profile_touch(*, user_id: int) -> None:
+    """Bump the member's ``Profile.updated_at`` after a change to what their profile shows that
+    is stored elsewhere (positions): cached cards and pages are keyed by it
+    (rounds.core.fragments), so the next read shows the change."""
+    Profile.objects.filter(user_id=user_id).update(updated_at=timezone.now())
+
+
 def _network_traits_changed(user_id: int) -> None:
     """Affiliations, specialties, goals or interests changed: re-propose connection types."""
     from rounds.network.services import connection_types_refresh_for
@@ -582,6 +589,7 @@ def affiliation_add(
     if Affiliation.objects.filter(user=actor).count() >= MAX_AFFILIATIONS:
         raise ValidationFailed(f"At most {MAX_AFFILIATIONS} positions.", field="organization")
     affiliation = Affiliation.objects.create(user=actor, organization=organization, **values)
+    profile_touch(user_id=actor.pk)
     _network_traits_changed(actor.pk)
     return affiliation
 
@@ -610,6 +618,7 @@ def affiliation_update(
     for key, value in values.items():
         setattr(affiliation, key, value)
     affiliation.save()
+    profile_touch(user_id=actor.pk)
     _network_traits_changed(actor.pk)
     return affiliation
 
@@ -620,4 +629,5 @@ def affiliation_remove(*, actor: Any, affiliation_id: int) -> None:
     deleted, _ = Affiliation.objects.filter(pk=affiliation_id, user=actor).delete()
     if not deleted:
         raise NotFound("No such position.")
+    profile_touch(user_id=actor.pk)
     _network_traits_changed(actor.pk)

@@ -7,6 +7,7 @@ in their form with status 422. htmx requests get the page's ``{% partialdef %}``
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -15,14 +16,17 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rounds.core.errors import ApplicationError, NotFound, ValidationFailed
+from rounds.core.fragments import FRAGMENT_VERSION, cached_fragments
 from rounds.core.guidance import NETWORK_TYPES
 from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, map_errors, require_valid_id
-from rounds.core.pagination import MAX_PAGE_NUMBER, paginate, parse_positive_int
+from rounds.core.pagination import MAX_PAGE_NUMBER, Page, paginate, parse_positive_int
 from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
 from rounds.network.selectors import (
     connection_counts_for,
@@ -49,9 +53,11 @@ from .selectors import (
     MemberFilters,
     affiliation_list_for,
     current_affiliations_prefetch,
-    member_search,
+    member_cards_by_id,
+    member_search_rows,
     organization_members,
     organization_search,
+    profile_page_details,
 )
 from .services import (
     affiliation_add,
@@ -181,16 +187,17 @@ def profile_detail(request: HttpRequest, handle: str) -> HttpResponse:
     """A member's profile; private fields only as far as their owner shares them."""
     viewer = request.user
     profile = access_profile_by_handle(viewer, handle)
-    affiliations = list(affiliation_list_for(user=profile.user))
     location = _location(profile)
+    details = profile_page_details(profile)
     context = {
         "profile": profile,
         "is_owner": is_owner(viewer, profile),
-        "current_affiliations": [a for a in affiliations if a.is_current],
-        "past_affiliations": [a for a in affiliations if not a.is_current],
-        "specialties": list(profile.specialties.all()),
-        "goals": list(profile.goals.all()),
-        "interests": list(profile.interests.all()),
+        "current_affiliations": details["current_affiliations"],
+        "past_affiliations": details["past_affiliations"],
+        "specialties": details["specialties"],
+        "goals": details["goals"],
+        "interests": details["interests"],
+        "bio_html": mark_safe(details["bio_html"]),  # noqa: S308  sanitised by render_markdown
         "languages": [LANGUAGES.get(code, code) for code in profile.languages or []],
         "email": profile.user.email
         if can_see_field(viewer, profile, profile.email_visibility)
@@ -573,6 +580,32 @@ def _filters(form: DirectoryFilterForm) -> MemberFilters:
     )
 
 
+def member_card_html(rows: list[tuple[int, Any]]) -> list[SafeString]:
+    """Rendered member cards for ``(pk, updated_at)`` rows, from the fragment cache.
+
+    A card shows only what every viewer allowed to see the member may see (no contact or
+    location fields), so one cached copy serves everyone; ``rows`` come from a visibility-
+    filtered selector. Missing cards cost a constant number of queries for the whole page.
+    """
+
+    def build(pks: list[int]) -> dict[int, str]:
+        return {
+            pk: render_to_string("includes/member_card.html", {"profile": profile})
+            for pk, profile in member_cards_by_id(pks).items()
+        }
+
+    return [mark_safe(html) for html in cached_fragments("member-card", rows, build)]  # noqa: S308
+
+
+def _filter_form_key(request: HttpRequest, organization: Organization | None) -> str:
+    """What the directory's (valid) filter form shows depends on: the query string without the
+    page number (values and the "remove organization" link), the named organization's name,
+    and the code. The vocabularies are data shipped with the code."""
+    params = sorted((k, v) for k, values in request.GET.lists() if k != "page" for v in values)
+    raw = repr((FRAGMENT_VERSION, params, organization.name if organization else None))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
 @require_GET
 def directory(request: HttpRequest) -> HttpResponse:
     """The member directory: filters in the query string, paginated, htmx-updated results."""
@@ -587,16 +620,24 @@ def directory(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     filters = _filters(form)
-    page = paginate(
-        member_search(viewer=request.user, filters=filters),
+    rows = paginate(
+        member_search_rows(viewer=request.user, filters=filters),
         page=_page_number(request),
         size=settings.DIRECTORY_PAGE_SIZE,
     )
+    page = Page(
+        items=member_card_html(rows.items),
+        number=rows.number,
+        size=rows.size,
+        has_next=rows.has_next,
+    )
+    organization = _organization_or_none(request.user, filters.organization)
     context = {
         "form": form,
         "filters": filters,
         "page": page,
-        "organization": _organization_or_none(request.user, filters.organization),
+        "organization": organization,
+        "filter_form_key": _filter_form_key(request, organization),
     }
     return render_page_or_fragment(request, template, fragment="results-response", context=context)
 

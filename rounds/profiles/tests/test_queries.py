@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from rounds.core.fragments import fragments_forget
 from rounds.profiles.models import Goal, Interest, Specialty
 from rounds.profiles.tests.factories import (
     AffiliationFactory,
@@ -37,7 +38,11 @@ def make_members(count: int, organization) -> None:
         AffiliationFactory(user=profile.user, organization=organization)
 
 
-def count_queries(client, url: str, **params) -> int:
+def count_queries(client, url: str, *, cold: bool = True, **params) -> int:
+    """Queries of one GET; ``cold`` forgets cached fragments first (cards and pages are cached per
+    profile version, see rounds.core.fragments), so what is counted is the full cost."""
+    if cold:
+        fragments_forget()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, params)
     assert response.status_code == 200
@@ -118,3 +123,25 @@ def test_profile_page_query_count_does_not_grow_with_positions(client):
     large = count_queries(client, url)
     assert small == large
     assert large <= MAX_QUERIES
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+@pytest.mark.django_db
+def test_cached_pages_cost_known_query_counts(client, signed_in):
+    """With cards and profile details cached, the directory and a profile page cost a known few
+    queries (session, user and the viewer's profile with the badge count when signed in)."""
+    org = OrganizationFactory()
+    make_members(SMALL, org)
+    profile = ProfileFactory(visibility="public")
+    AffiliationFactory(user=profile.user)
+    if signed_in:
+        client.force_login(ProfileFactory().user)
+    directory = reverse("profiles:directory")
+    detail = reverse("profiles:detail", args=[profile.handle])
+    count_queries(client, directory)
+    count_queries(client, detail, cold=False)
+    signed = 3 if signed_in else 0  # session, user, own profile + pending requests
+    # the page of (id, updated_at) rows; cards and the filter form come from the cache
+    assert count_queries(client, directory, cold=False) == 1 + signed
+    # the profile (with the block check); the relationship panel in one query
+    assert count_queries(client, detail, cold=False) == 2 + signed

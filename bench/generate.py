@@ -3,12 +3,12 @@
     python -m bench.generate --tier M [--seed 1] [--db postgres|sqlite] [--rebuild]
 
 A dataset is a list of **stages**, each deterministic by (seed, stage name) and recorded in a
-marker table ``bench_dataset`` once built, so a later run reuses it. Today there is one stage,
+marker table ``bench_dataset`` once built, so a later run reuses it. The stages:
 ``community`` (organizations, accounts, profiles, specialty/goal/interest links, affiliations:
-``rounds.profiles.demo``). Later capabilities append stages — ``connections`` (≈5,000,000 for
-M: heavy-tailed degrees, clustered by current organization, a few hubs of several thousand),
-``posts`` (2,000,000), ``events`` (20,000), ``groups`` (2,000) — with sizes from
-``bench/tiers.py``. A new stage:
+``rounds.profiles.demo``) and ``connections`` (≈5,000,000 for M: heavy-tailed degrees,
+clustered by current organization, a few hubs of several thousand; ``bench/connections.py``).
+Later capabilities append stages — ``posts`` (2,000,000), ``events`` (20,000), ``groups``
+(2,000) — with sizes from ``bench/tiers.py``. A new stage:
 
 1. writes a ``build(ctx) -> int`` function that streams rows into ``ctx.sink()`` (COPY on
    PostgreSQL, ``bulk_create`` on SQLite) with its own ``ctx.rng(name)``, reading the ids it
@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bench.connections import build_connections, connection_tables
 from bench.environment import database_name, database_url, ensure_postgres_database, setup_django
 from bench.tiers import Tier, tier_named
 
@@ -174,6 +175,7 @@ def build_community(ctx: StageContext) -> int:
 
 STAGES: list[Stage] = [
     Stage("community", version=1, build=build_community, tables=_community_tables),
+    Stage("connections", version=1, build=build_connections, tables=connection_tables),
 ]
 
 

@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.connections import network_viewers
 from bench.environment import BASE_DIR, BENCH_SECRET_KEY
 from bench.generate import DEFAULT_SEED, ensure_dataset, prepare_database
 from bench.measure import (
@@ -95,6 +96,12 @@ def choose_context(query: str, specialty: str) -> dict[str, str]:
     return {"handle": typical, "q": query, "specialty": specialty, "org": largest or ""}
 
 
+#: Redis for the server's cache and sessions, as in production (docs/deployment.md); empty for
+#: the local defaults (per-process memory cache, sessions in the database). Set by ``--redis``.
+SERVER_REDIS_URL = ""
+SERVER_CACHE_PREFIX = "rounds-bench"
+
+
 def sign_in(email: str) -> tuple[str, str]:
     """(session cookie value, API token secret) for the member with ``email``.
 
@@ -111,6 +118,8 @@ def sign_in(email: str) -> tuple[str, str]:
     from rounds.accounts.services import api_token_create
 
     user = User.objects.get(email=email)
+    # In the database: with --redis the server's sessions are cached_db, which reads the
+    # database on a cache miss and keeps the session in Redis from then on.
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
@@ -141,7 +150,8 @@ def server_environment(database_url: str) -> dict[str, str]:
             "SECURE_SSL_REDIRECT": "0",
             "SECURE_COOKIES": "0",
             "DATABASE_URL": database_url,
-            "REDIS_URL": "",
+            "REDIS_URL": SERVER_REDIS_URL,
+            "CACHE_KEY_PREFIX": SERVER_CACHE_PREFIX,
             "LOG_LEVEL": "WARNING",
             "DJANGO_SETTINGS_MODULE": "config.settings",
         }
@@ -246,17 +256,25 @@ def summarize(
     idle = sum(1 for s in samples_1 + samples_n if s.requests == 0)
     p50s = [s.p50_ms if s.requests else float("inf") for s in samples_1]
     ratio = median_ratio(p50s, baseline_p50s)
+    p50 = statistics.median(p50s)
+    p99 = statistics.median(s.p99_ms for s in samples_1)
+    tail = p99 / p50 if p50 else float("inf")
+    result = verdict(ratio if target.max_ratio is not None else None, target.max_ratio)
+    if target.max_tail is not None and result == "pass" and tail > target.max_tail:
+        result = "FAIL"  # p99 more than max_tail × p50
     return {
         "name": target.name,
         "path": target.path,
         "auth": target.auth,
-        "p50_ms": statistics.median(p50s),
-        "p99_ms": statistics.median(s.p99_ms for s in samples_1),
+        "p50_ms": p50,
+        "p99_ms": p99,
+        "tail": tail,
+        "max_tail": target.max_tail,
         "rps": statistics.median(s.rps for s in samples_n),
         "ratio": ratio,
         "ratios_per_round": round_ratios(p50s, baseline_p50s),
         "max_ratio": target.max_ratio,
-        "verdict": verdict(ratio if target.max_ratio is not None else None, target.max_ratio),
+        "verdict": result,
         "errors": sum(s.errors for s in samples_1 + samples_n),
         "idle_rounds": idle,
         "rounds_1_client": [s.as_dict() for s in samples_1],
@@ -320,20 +338,22 @@ def database_version() -> str:
 
 
 def print_table(rows: list[dict[str, Any]], unavailable: dict[str, str], clients: int) -> None:
-    header = f"{'target':<26} {'p50 ms':>8} {'p99 ms':>8} {f'rps@{clients}':>8} {'R':>6} {'max R':>6}  result"
+    header = f"{'target':<26} {'p50 ms':>8} {'p99 ms':>8} {f'rps@{clients}':>8} {'R':>6} {'max R':>6} {'p99/50':>6}  result"
     print(header)
     print("-" * len(header))
     for row in rows:
         limit = f"{row['max_ratio']:.0f}" if row["max_ratio"] is not None else "—"
         print(
             f"{row['name']:<26} {row['p50_ms']:8.2f} {row['p99_ms']:8.2f} {row['rps']:8.0f} "
-            f"{row['ratio']:6.2f} {limit:>6}  {row['verdict']}"
+            f"{row['ratio']:6.2f} {limit:>6} {row['tail']:6.1f}  {row['verdict']}"
         )
     for name, reason in unavailable.items():
         print(f"{name:<26} {'not measured: ' + reason}")
 
 
 def run(args: argparse.Namespace) -> int:
+    global SERVER_REDIS_URL
+    SERVER_REDIS_URL = args.redis
     tier: Tier = tier_named(args.tier)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     database_url = prepare_database(tier, args.db)
@@ -341,7 +361,7 @@ def run(args: argparse.Namespace) -> int:
     from rounds.profiles.demo import DEMO_EMAIL
 
     context = choose_context(args.q, args.specialty)
-    session, token = sign_in(DEMO_EMAIL)
+    credentials = {"demo": sign_in(DEMO_EMAIL)}
     env = server_environment(database_url)
     collect_static(env)
     client: Any = (
@@ -352,8 +372,15 @@ def run(args: argparse.Namespace) -> int:
     if args.client == "wrk" and client.name != "wrk":
         print("wrk is not installed; using the Python client.", file=sys.stderr)
     targets = [t for t in TARGETS if not args.only or any(o in t.name for o in args.only)]
+    if any(t.viewer != "demo" for t in targets):  # e.g. the member next to hubs (network)
+        viewers = network_viewers(tier)
+        for name, email in viewers.items():
+            if name not in credentials:
+                credentials[name] = sign_in(email)
+            context[f"viewer:{name}"] = email
     print(
         f"Tier {tier.name} on {args.db} ({database_version()}), {args.workers} gunicorn workers, "
+        f"{'Redis cache and sessions' if args.redis else 'no Redis'}, "
         f"client {client.name}, {args.rounds} rounds × {args.seconds:g} s at 1 and "
         f"{args.clients} clients. Context: {context}",
         flush=True,
@@ -370,7 +397,7 @@ def run(args: argparse.Namespace) -> int:
         measured: list[tuple[Target, str, dict[str, str]]] = []
         for target in [BASELINE, *targets]:
             path = target.url_path(context)
-            headers = headers_for(target, session, token)
+            headers = headers_for(target, *credentials.get(target.viewer, ("", "")))
             problem = check_target(base, target, path, headers)
             if problem:
                 unavailable[target.name] = problem
@@ -431,6 +458,7 @@ def run(args: argparse.Namespace) -> int:
         "database": database_version(),
         "dataset": stages,
         "workers": args.workers,
+        "redis": bool(args.redis),
         "client": client.name,
         "keep_alive": bool(getattr(client, "keep_alive", False)),
         "rounds": args.rounds,
@@ -472,6 +500,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--q", default=DEFAULT_QUERY, help="name fragment for search targets")
     parser.add_argument("--specialty", default=DEFAULT_SPECIALTY, help="specialty slug filter")
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("BENCH_REDIS_URL", ""),
+        help="Redis URL for the server's cache and sessions, as in production "
+        "(e.g. redis://127.0.0.1:6379/14; default $BENCH_REDIS_URL, else none)",
+    )
     parser.add_argument("--only", nargs="*", help="measure only targets whose name contains …")
     args = parser.parse_args(argv)
     args.rounds = max(1, min(args.rounds, 20))

@@ -9,7 +9,10 @@ A target's ``path`` may use these placeholders, filled by ``bench.run`` from the
 
 ``auth`` is "none", "session" (the viewer's browser session cookie) or "token" (the viewer's
 API token as ``Authorization: Bearer``). ``max_ratio`` is the limit on R = p50(target) /
-p50(/healthz) in the same round; None means "measured, no limit".
+p50(/healthz) in the same round; None means "measured, no limit". ``max_tail``, when set, also
+limits p99 / p50 of the target (medians over rounds). ``viewer`` is who signs in: ``demo`` (the
+demo member; 500 connections once the ``connections`` stage is built) or ``next_to_hubs`` (the
+member with the most ties to hub members, see ``bench.connections.network_viewers``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ class Target:
     path: str
     auth: str
     max_ratio: float | None
+    max_tail: float | None = None
+    viewer: str = "demo"
 
     def url_path(self, context: dict[str, str]) -> str:
         return self.path.format(**context)
@@ -39,4 +44,33 @@ TARGETS: list[Target] = [
     Target("directory", "/members/", "session", 10.0),
     Target("directory + specialty", "/members/?specialty={specialty}", "session", 10.0),
     Target("directory + search", "/members/?q={q}", "session", 10.0),
+    # the three networks (issue 3); "net:" so that ``--only net:`` selects them
+    Target("net: My Network", "/network/", "session", 12.0),
+    Target("net: PYMK page", "/network/recommendations/", "session", 8.0, max_tail=6.0),
+    Target(
+        "net: PYMK page, hubs",
+        "/network/recommendations/",
+        "session",
+        8.0,
+        max_tail=6.0,
+        viewer="next_to_hubs",
+    ),
+    Target(
+        "net: PYMK API",
+        "/api/v1/network/recommendations?kind=people",
+        "token",
+        8.0,
+        max_tail=6.0,
+    ),
+    Target(
+        "net: PYMK API, hubs",
+        "/api/v1/network/recommendations?kind=people",
+        "token",
+        8.0,
+        max_tail=6.0,
+        viewer="next_to_hubs",
+    ),
+    Target("net: connections page", "/network/connections/", "session", 8.0),
+    Target("net: connections API", "/api/v1/network/connections", "token", 8.0),
+    Target("net: health API", "/api/v1/network/health", "token", 12.0),
 ]

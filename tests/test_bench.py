@@ -88,3 +88,50 @@ def test_only_local_traffic_and_registry_is_well_formed():
     context = {"handle": "a", "q": "b", "specialty": "c", "org": "d"}
     assert all(t.url_path(context).startswith("/") for t in TARGETS)
     assert tier_named("m").members == 200_000
+
+
+@pytest.mark.django_db
+def test_connections_stage_builds_a_consistent_network():
+    """A small tier on SQLite: two rows per tie, exact degrees, the real type rule, a demo
+    member of the wanted degree, hubs, pending requests only between unconnected members."""
+    from collections import Counter
+
+    from bench.connections import DEMO_CONNECTIONS, network_viewers
+    from bench.generate import STAGES, StageContext, run_stage
+    from bench.tiers import Tier
+    from rounds.accounts.models import User
+    from rounds.network.models import Connection, ConnectionRequest, NetworkState
+    from rounds.network.services import member_traits
+    from rounds.network.typing import propose_network_type
+    from rounds.profiles.demo import DEMO_EMAIL
+
+    tier = Tier("T", members=400, connections=6_000, posts=0, events=0, groups=0)
+    ctx = StageContext(tier=tier, seed=3)
+    for stage in STAGES[:2]:
+        run_stage(stage, ctx)
+
+    rows = list(
+        Connection.objects.order_by("id").values_list(
+            "owner_id", "other_id", "label", "proposed_type", "created_at"
+        )
+    )
+    assert len(rows) == 2 * 6_000
+    pairs = {(a, b) for a, b, *_ in rows}
+    assert all((b, a) in pairs for a, b in pairs)
+    assert [r[4] for r in rows] == sorted(r[4] for r in rows)  # ids follow time
+    degree = Counter(a for a, _ in pairs)
+    assert dict(NetworkState.objects.values_list("user_id", "degree")) == {
+        uid: degree.get(uid, 0) for uid in NetworkState.objects.values_list("user_id", flat=True)
+    }
+    demo = User.objects.get(email=DEMO_EMAIL)
+    assert degree[demo.pk] == min(DEMO_CONNECTIONS, tier.members)
+    assert max(degree.values()) >= 100  # hubs (members // 8 at least, for a small tier)
+    sample = rows[::97]
+    traits = member_traits({x for r in sample for x in r[:2]})
+    for owner, other, label, proposed, _ in sample:
+        assert proposed == propose_network_type(
+            owner=traits[owner], other=traits[other], label=label
+        )
+    for sender, recipient in ConnectionRequest.objects.values_list("sender_id", "recipient_id"):
+        assert (sender, recipient) not in pairs and sender != recipient
+    assert "next_to_hubs" in network_viewers(tier)

@@ -60,8 +60,29 @@ def burt_measures(graph: nx.Graph, ego: Hashable) -> tuple[float | None, float |
     if graph.degree(ego) == 0:
         return None, None
     effective = nx.effective_size(graph, nodes=[ego])[ego]
-    constraint = nx.constraint(graph, nodes=[ego])[ego]
+    if graph.is_directed() or graph.is_multigraph() or nx.number_of_selfloops(graph):
+        constraint = nx.constraint(graph, nodes=[ego])[ego]
+    else:
+        constraint = _constraint_simple(graph, ego)
     return float(effective), float(constraint)
+
+
+def _constraint_simple(graph: nx.Graph, ego: Hashable) -> float:
+    """Burt's constraint of ``ego`` in a simple unweighted undirected graph: the same figure
+    as ``nx.constraint``, in O(Σ common neighbours) instead of O(degree³).
+
+    There ``p(u, v) = 1 / deg(u)`` for each neighbour v of u, so the constraint is
+    ``Σ_j (1/deg(ego) + Σ_{q ∈ N(ego) ∩ N(j)} 1/deg(ego) · 1/deg(q))²`` over the contacts j.
+    (networkx recomputes each normalisation from scratch: minutes for 500 contacts.)
+    """
+    mine = set(graph[ego])
+    p_ego = 1.0 / len(mine)
+    inverse_degree = {q: 1.0 / graph.degree(q) for q in mine}
+    total = 0.0
+    for j in mine:
+        indirect = sum(inverse_degree[q] for q in mine.intersection(graph[j]))
+        total += (p_ego + p_ego * indirect) ** 2
+    return total
 
 
 @dataclass(frozen=True)

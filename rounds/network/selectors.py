@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -146,31 +146,57 @@ class Relationship:
 
 
 def relationship_between(*, viewer: Any, other: Any) -> Relationship:
-    """The viewer's relationship to ``other`` in a constant number of queries."""
-    state = NetworkState.objects.filter(user=other).first()
-    followers = state.follower_count if state else 0
-    followings = state.following_count if state else 0
+    """The viewer's relationship to ``other``: one query (counts, connection, pending requests
+    both ways, follows both ways, the viewer's block), plus one more for each of the connection
+    and the pending requests only when there is one."""
+    user_model = type(other)
+    counts = NetworkState.objects.filter(user=OuterRef("pk"))
+    qs = user_model._default_manager.filter(pk=other.pk).annotate(
+        followers=Subquery(counts.values("follower_count")[:1]),
+        followings=Subquery(counts.values("following_count")[:1]),
+    )
+    members = viewer is not None and viewer.is_authenticated and viewer.pk != other.pk
+    if members:
+        qs = qs.annotate(
+            connection_id=Subquery(
+                Connection.objects.filter(owner=viewer, other=OuterRef("pk")).values("pk")[:1]
+            ),
+            has_request=Exists(
+                ConnectionRequest.objects.filter(pending_q()).filter(
+                    Q(sender=viewer, recipient=OuterRef("pk"))
+                    | Q(sender=OuterRef("pk"), recipient=viewer)
+                )
+            ),
+            following=Exists(Follow.objects.filter(follower=viewer, followee=OuterRef("pk"))),
+            followed_by=Exists(Follow.objects.filter(follower=OuterRef("pk"), followee=viewer)),
+            blocked_by_me=Exists(Block.objects.filter(blocker=viewer, blocked=OuterRef("pk"))),
+        )
+    row = qs.values(*qs.query.annotations).first() or {}
+    followers = row.get("followers") or 0
+    followings = row.get("followings") or 0
     if viewer is None or not viewer.is_authenticated:
         return Relationship(follower_count=followers, following_count=followings)
     if viewer.pk == other.pk:
         return Relationship(is_self=True, follower_count=followers, following_count=followings)
-    requests = list(
-        ConnectionRequest.objects.filter(pending_q()).filter(
-            Q(sender=viewer, recipient=other) | Q(sender=other, recipient=viewer)
+    requests: list[ConnectionRequest] = []
+    if row.get("has_request"):
+        requests = list(
+            ConnectionRequest.objects.filter(pending_q()).filter(
+                Q(sender=viewer, recipient=other) | Q(sender=other, recipient=viewer)
+            )
         )
-    )
-    follows = set(
-        Follow.objects.filter(
-            Q(follower=viewer, followee=other) | Q(follower=other, followee=viewer)
-        ).values_list("follower_id", flat=True)
+    connection = (
+        Connection.objects.filter(pk=row["connection_id"]).first()
+        if row.get("connection_id")
+        else None
     )
     return Relationship(
-        connection=Connection.objects.filter(owner=viewer, other=other).first(),
+        connection=connection,
         incoming_request=next((r for r in requests if r.sender_id == other.pk), None),
         outgoing_request=next((r for r in requests if r.sender_id == viewer.pk), None),
-        following=viewer.pk in follows,
-        followed_by=other.pk in follows,
-        blocked_by_me=Block.objects.filter(blocker=viewer, blocked=other).exists(),
+        following=bool(row.get("following")),
+        followed_by=bool(row.get("followed_by")),
+        blocked_by_me=bool(row.get("blocked_by_me")),
         follower_count=followers,
         following_count=followings,
     )

@@ -21,6 +21,34 @@ register = template.Library()
 PENDING_COUNT_CAP = 100
 
 
+def my_profile_with_pending_count(request: Any, user: Any) -> Any:
+    """The signed-in member's profile (None without one) with the pending request count
+    annotated, in one query; the count is kept on the request for ``pending_request_count``."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from rounds.network.models import ConnectionRequest
+    from rounds.network.selectors import pending_q
+    from rounds.profiles.models import Profile
+
+    waiting = (
+        ConnectionRequest.objects.filter(pending_q(), recipient=OuterRef("user_id"))
+        .order_by()
+        .values("recipient")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    profile = (
+        Profile.objects.filter(user=user)
+        .annotate(pending_requests=Coalesce(Subquery(waiting, output_field=IntegerField()), 0))
+        .first()
+    )
+    if profile is not None:
+        request._pending_request_count = min(profile.pending_requests, PENDING_COUNT_CAP)
+        user.profile = profile  # the reverse one-to-one cache: user.profile needs no query
+    return profile
+
+
 @register.simple_tag(takes_context=True)
 def pending_request_count(context: Context) -> int:
     """Pending, unexpired requests addressed to the signed-in member (0 for visitors)."""

@@ -90,9 +90,9 @@ def test_only_local_traffic_and_registry_is_well_formed():
     assert tier_named("m").members == 200_000
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_connections_stage_builds_a_consistent_network():
-    """A small tier on SQLite: two rows per tie, exact degrees, the real type rule, a demo
+    """A small tier (ORM on SQLite, COPY on PostgreSQL): two rows per tie, exact degrees, the real type rule, a demo
     member of the wanted degree, hubs, pending requests only between unconnected members."""
     from collections import Counter
 

@@ -55,10 +55,16 @@ class Command(BaseCommand):
         elif options["reset"]:
             community_reset()  # accounts without profiles (e.g. a superuser) may still collide
         summary = seed_community(members=members, seed=options["seed"])
+        from rounds.accounts.models import User
+        from rounds.network.demo import seed_demo_network
+
+        demo = User.objects.filter(email=DEMO_EMAIL).values_list("pk", flat=True).first()
+        ties = seed_demo_network(demo_user_id=demo, seed=options["seed"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {summary.members} members ({members} generated + demo + staff), "
-                f"{summary.organizations} organizations, {summary.affiliations} affiliations "
+                f"{summary.organizations} organizations, {summary.affiliations} affiliations, "
+                f"{ties} connections "
                 f"in {summary.seconds:.1f} s (seed {options['seed']})."
             )
         )

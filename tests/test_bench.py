@@ -94,7 +94,10 @@ def test_only_local_traffic_and_registry_is_well_formed():
 def test_connections_stage_builds_a_consistent_network():
     """A small tier (ORM on SQLite, COPY on PostgreSQL): two rows per tie, exact degrees, the real type rule, a demo
     member of the wanted degree, hubs, pending requests only between unconnected members."""
+    import importlib
     from collections import Counter
+
+    from django.apps import apps
 
     from bench.connections import DEMO_CONNECTIONS, network_viewers
     from bench.generate import STAGES, StageContext, run_stage
@@ -104,6 +107,9 @@ def test_connections_stage_builds_a_consistent_network():
     from rounds.network.services import member_traits
     from rounds.network.typing import propose_network_type
     from rounds.profiles.demo import DEMO_EMAIL
+
+    # Transactional tests flush the database, vocabularies included: load them again.
+    importlib.import_module("rounds.profiles.migrations.0002_load_vocabularies").load(apps, None)
 
     tier = Tier("T", members=400, connections=6_000, posts=0, events=0, groups=0)
     ctx = StageContext(tier=tier, seed=3)

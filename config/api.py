@@ -255,9 +255,12 @@ def on_bad_request(request: HttpRequest, exc: BadRequest) -> HttpResponse:
 
 def _register_routers() -> None:
     from rounds.accounts.api import router as tokens_router
+    from rounds.contacts.api import router as contacts_router
     from rounds.guard.api import router as guard_router
+    from rounds.messaging.api import router as messaging_router
     from rounds.network.api import members_router as network_members_router
     from rounds.network.api import router as network_router
+    from rounds.notifications.api import router as notifications_router
     from rounds.profiles.api import me_router, members_router, organizations_router
 
     api.add_router("/me/tokens", tokens_router)
@@ -268,6 +271,9 @@ def _register_routers() -> None:
     api.add_router("/network", network_router)
     api.add_router("/organizations", organizations_router)
     api.add_router("/guard", guard_router)
+    api.add_router("/conversations", messaging_router)
+    api.add_router("/notifications", notifications_router)
+    api.add_router("/contacts", contacts_router)
 
 
 _register_routers()

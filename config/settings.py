@@ -82,10 +82,15 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "ninja",
+    "django_tasks",
+    "django_tasks_rq",
     "rounds.core",
     "rounds.accounts",
     "rounds.profiles",
     "rounds.network",
+    "rounds.notifications",
+    "rounds.messaging",
+    "rounds.contacts",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +159,19 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# --- background tasks -----------------------------------------------------------------------
+# Django's Tasks API (the django-tasks backport). Locally tasks run inline right after the
+# request's transaction commits; TASKS_BACKEND=rq (with REDIS_URL) queues them in Redis for
+# `manage.py rqworker --job-class django_tasks_rq.Job` (docs/deployment.md).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate")
+if TASKS_BACKEND == "rq":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL.")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600}}
 
 # --- auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -279,5 +297,7 @@ LOGGING = {
 
 # --- product --------------------------------------------------------------------------------
 SITE_NAME = "Rounds"
+# Absolute links in emails (notifications, digests, unsubscribe, export ready).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 API_TOKEN_PREFIX = "rnd_"
 DIRECTORY_PAGE_SIZE = 20

@@ -14,6 +14,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("settings/", include("rounds.accounts.urls")),
+    path("messages/", include("rounds.messaging.urls")),
+    path("notifications/", include("rounds.notifications.urls")),
+    path("contacts/", include("rounds.contacts.urls")),
     # /network/… (the member's own network) and /members/<handle>/connect|follow|block|followers…
     path("", include("rounds.network.urls")),
     path("", include("rounds.profiles.urls")),

@@ -7,6 +7,7 @@ goes to 127.0.0.1 only.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import math
 import re
@@ -150,6 +151,24 @@ def fetch(url: str, headers: dict[str, str], *, timeout: float = 30.0) -> tuple[
         return response.status, response.getheader("Location") or "", body
     finally:
         connection.close()
+
+
+def drain(base: str, *, idle_ms: float = 5.0, attempts: int = 20, timeout: float = 30.0) -> int:
+    """Wait until the server has answered what a load left behind; returns the fetches made.
+
+    A closed-loop load stops at its deadline with requests still queued in the listen backlog
+    (the client closed them, but a sync worker still reads and answers each). The next
+    measurement would wait behind them: a 1-client p99 of a fast target then carries the
+    8-client queue of the slow target before it. ``/healthz`` is queued behind the same
+    backlog, so fetching it until one answers within ``idle_ms`` means the workers are free.
+    """
+    for attempt in range(1, attempts + 1):
+        started = time.perf_counter()
+        with contextlib.suppress(OSError):
+            fetch(base.rstrip("/") + "/healthz", {}, timeout=timeout)
+        if (time.perf_counter() - started) * 1000.0 < idle_ms:
+            return attempt
+    return attempts
 
 
 class WrkClient:

@@ -9,7 +9,8 @@
 4. Checks that every target answers 200 (not a redirect to the login page, not a 404),
    warms up, then measures interleaved rounds: healthz, target A, target B, … repeated
    ``--rounds`` times; each measurement is ``--seconds`` at 1 client (p50, p99) and again at
-   ``--clients`` clients (requests/s). R = p50(target) / p50(healthz) in the same round;
+   ``--clients`` clients (requests/s), after which the server is drained (``measure.drain``)
+   so that requests left queued by the load never delay the next measurement. R = p50(target) / p50(healthz) in the same round;
    the reported R is the median over rounds.
 5. Prints a table and writes bench/results/latest.json (and a timestamped copy).
 
@@ -41,6 +42,7 @@ from bench.measure import (
     PythonClient,
     Sample,
     WrkClient,
+    drain,
     fetch,
     median_ratio,
     round_ratios,
@@ -361,6 +363,9 @@ def run(args: argparse.Namespace) -> int:
     from rounds.profiles.demo import DEMO_EMAIL
 
     context = choose_context(args.q, args.specialty)
+    from bench.keeping import keeping_context
+
+    context.update(keeping_context())  # {conversation} for the keep: targets
     credentials = {"demo": sign_in(DEMO_EMAIL)}
     env = server_environment(database_url)
     collect_static(env)
@@ -419,6 +424,7 @@ def run(args: argparse.Namespace) -> int:
                 several = client.measure(
                     base + path, headers, connections=args.clients, seconds=args.seconds
                 )
+                drain(base)  # the load's queued requests must not delay the next target
                 ones[target.name].append(one)
                 many[target.name].append(several)
                 print(

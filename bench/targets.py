@@ -6,6 +6,7 @@ A target's ``path`` may use these placeholders, filled by ``bench.run`` from the
 - ``{q}``          a common name fragment (matches thousands of members at tier M)
 - ``{specialty}``  a common specialty slug
 - ``{org}``        the slug of the largest workplace (by current affiliations)
+- ``{conversation}`` the demo member's 1,000-message conversation (``bench.keeping``)
 
 ``auth`` is "none", "session" (the viewer's browser session cookie) or "token" (the viewer's
 API token as ``Authorization: Bearer``). ``max_ratio`` is the limit on R = p50(target) /
@@ -73,4 +74,17 @@ TARGETS: list[Target] = [
     Target("net: connections page", "/network/connections/", "session", 8.0),
     Target("net: connections API", "/api/v1/network/connections", "token", 8.0),
     Target("net: health API", "/api/v1/network/health", "token", 12.0),
+    # floors, measured without a limit: what any signed-in page (base layout, session, the
+    # member's own profile for the header) and any token API call cost before their own work
+    Target("floor: signed-in page", "/network/blocked/", "session", None),
+    Target("floor: token API", "/api/v1/network/connection-counts", "token", None),
+    # keeping relationships (issue 5, bench/keeping.py); "keep:" so ``--only keep:`` selects them
+    Target("keep: inbox", "/messages/", "session", 8.0),
+    Target("keep: inbox API", "/api/v1/conversations", "token", 8.0),
+    Target("keep: conversation", "/messages/{conversation}/", "session", 8.0),
+    Target("keep: messages API", "/api/v1/conversations/{conversation}/messages", "token", 8.0),
+    Target("keep: notifications", "/notifications/", "session", 6.0),
+    Target("keep: notifications API", "/api/v1/notifications", "token", 6.0),
+    Target("keep: due to reconnect", "/contacts/due/", "session", 8.0),
+    Target("keep: due API", "/api/v1/contacts/due", "token", 8.0),
 ]

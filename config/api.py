@@ -52,6 +52,7 @@ from rounds.core.errors import (
     ContentRefused,
     Forbidden,
     NotFound,
+    RateLimited,
     validation_from_django,
 )
 
@@ -130,7 +131,10 @@ def _error(
 
 @api.exception_handler(ApplicationError)
 def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    return _error(request, exc.status_code, exc.message, exc.errors)
+    response = _error(request, exc.status_code, exc.message, exc.errors)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(ContentRefused)
@@ -184,7 +188,10 @@ def _validation_entry(error: dict[str, Any]) -> tuple[str, str]:
     ``("body", "payload", "headline")`` → ``"headline"``; ``("query", "params", "open_to",
     1)`` → ``"open_to"``; a body that is not an object, or missing, → ``"__all__"``.
     """
-    loc = [part for part in error.get("loc", ()) if part not in _LOCATION_SOURCES]
+    # Only the leading part names the request source; a field may itself be called "body".
+    loc = list(error.get("loc", ()))
+    if loc[:1] and loc[0] in _LOCATION_SOURCES:
+        loc = loc[1:]
     kind = str(error.get("type", ""))
     message = str(error.get("msg", "Invalid value."))
     if loc[:1] and loc[0] in _WRAPPER_PARAMS:
@@ -255,15 +262,22 @@ def on_bad_request(request: HttpRequest, exc: BadRequest) -> HttpResponse:
 
 def _register_routers() -> None:
     from rounds.accounts.api import router as tokens_router
+    from rounds.accounts.data_rights.api import router as data_rights_router
+    from rounds.community.api import router as community_router
     from rounds.contacts.api import router as contacts_router
+    from rounds.feed.api import feed_router, posts_router, topics_router
     from rounds.guard.api import router as guard_router
     from rounds.messaging.api import router as messaging_router
+    from rounds.moderation.api import reports_router
+    from rounds.moderation.api import router as moderation_router
     from rounds.network.api import members_router as network_members_router
     from rounds.network.api import router as network_router
     from rounds.notifications.api import router as notifications_router
     from rounds.profiles.api import me_router, members_router, organizations_router
 
     api.add_router("/me/tokens", tokens_router)
+    # Data export and account deletion: /me/export, /me/export/download, /me/deletion
+    api.add_router("/me", data_rights_router)
     api.add_router("/me", me_router)
     api.add_router("/members", members_router)
     # Follows, followers, following and relationship of a member: /members/{handle}/...
@@ -274,6 +288,12 @@ def _register_routers() -> None:
     api.add_router("/conversations", messaging_router)
     api.add_router("/notifications", notifications_router)
     api.add_router("/contacts", contacts_router)
+    api.add_router("/groups", community_router)
+    api.add_router("/reports", reports_router)
+    api.add_router("/moderation", moderation_router)
+    api.add_router("/posts", posts_router)
+    api.add_router("/feed", feed_router)
+    api.add_router("/topics", topics_router)
 
 
 _register_routers()

@@ -12,6 +12,7 @@ Environment variables (all optional locally):
 - ``REDIS_URL``      optional: cache, sessions and rate-limit counters live in Redis.
 - ``EMAIL_URL``      default writes mail files to ``var/mail/``; ``console:``, ``smtp://...``.
 - ``VAR_DIR``        where local state lives (default ``./var``).
+- ``DATA_EXPORT_DIR`` where data export archives are kept (default ``$VAR_DIR/exports``).
 """
 
 from __future__ import annotations
@@ -91,6 +92,9 @@ INSTALLED_APPS = [
     "rounds.notifications",
     "rounds.messaging",
     "rounds.contacts",
+    "rounds.community",
+    "rounds.feed",
+    "rounds.moderation",
 ]
 
 MIDDLEWARE = [
@@ -169,9 +173,21 @@ if TASKS_BACKEND == "rq":
     if not REDIS_URL:
         raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL.")
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    INSTALLED_APPS.append("django_rq")  # its `rqworker` command runs the queued tasks
 else:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600}}
+
+# --- rate limits (rounds/core/ratelimit.py; per member per hour; docs/deployment.md) ---------
+RATE_LIMIT_WINDOW_SECONDS = 3600
+RATE_LIMITS = {
+    "post": int(os.environ.get("RATE_LIMIT_POSTS", "30")),
+    "comment": int(os.environ.get("RATE_LIMIT_COMMENTS", "120")),
+    "thread": int(os.environ.get("RATE_LIMIT_THREADS", "20")),
+    "reply": int(os.environ.get("RATE_LIMIT_REPLIES", "120")),
+    "report": int(os.environ.get("RATE_LIMIT_REPORTS", "20")),
+    "message": int(os.environ.get("RATE_LIMIT_MESSAGES", "300")),
+}
 
 # --- auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -264,6 +280,9 @@ STORAGES = {
 }
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Members' data export archives: outside MEDIA_ROOT and never served by the web server (only
+# the owner downloads them, through a view that checks ownership and expiry).
+DATA_EXPORT_DIR = Path(os.environ.get("DATA_EXPORT_DIR") or VAR_DIR / "exports")
 
 # Uploads: avatars are capped by the avatar service; this caps every request body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

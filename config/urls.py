@@ -17,6 +17,11 @@ urlpatterns = [
     path("messages/", include("rounds.messaging.urls")),
     path("notifications/", include("rounds.notifications.urls")),
     path("contacts/", include("rounds.contacts.urls")),
+    # /feed/… (posts, the feed tabs) and /topics/<slug>/
+    path("", include("rounds.feed.urls")),
+    path("groups/", include("rounds.community.urls")),
+    # /report/<kind>/<id>/ (members) and /moderation/… (moderators, staff)
+    path("", include("rounds.moderation.urls")),
     # /network/… (the member's own network) and /members/<handle>/connect|follow|block|followers…
     path("", include("rounds.network.urls")),
     path("", include("rounds.profiles.urls")),

@@ -85,7 +85,7 @@ def test_only_local_traffic_and_registry_is_well_formed():
     names = [t.name for t in [BASELINE, *TARGETS]]
     assert len(names) == len(set(names))
     assert {t.auth for t in TARGETS} <= {"none", "session", "token"}
-    context = {"handle": "a", "q": "b", "specialty": "c", "org": "d"}
+    context = {"handle": "a", "q": "b", "specialty": "c", "org": "d", "conversation": "1"}
     assert all(t.url_path(context).startswith("/") for t in TARGETS)
     assert tier_named("m").members == 200_000
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 
 from rounds.core.models import BaseModel
@@ -40,6 +41,10 @@ class User(AbstractUser):
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
     email = models.EmailField("email address", max_length=254, unique=True)
+    #: True while an account deletion is scheduled (the 14-day grace period): the member can
+    #: still sign in and cancel, but everyone else treats them as absent (no profile, no
+    #: search, no recommendations). Kept in step with ``AccountDeletion`` by its services.
+    deletion_scheduled = models.BooleanField(default=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -76,3 +81,93 @@ class ApiToken(BaseModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class DataExport(BaseModel):
+    """A member's request for a copy of their data, built in the background into a ZIP file.
+
+    Lifecycle: pending → building → ready | failed; ready → expired (after 7 days, or when a
+    newer export is ready). The file lives under ``settings.DATA_EXPORT_DIR`` (never under
+    MEDIA_ROOT, never served directly) with a random name; only its owner downloads it, through
+    ``rounds.accounts.data_rights.views.export_download``. One pending or building export per
+    member (a database constraint).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to be built"
+        BUILDING = "building", "Being built"
+        READY = "ready", "Ready to download"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    #: The archive's file name inside DATA_EXPORT_DIR (random; empty until built).
+    file_name = models.CharField(max_length=80, blank=True)
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="dataexport_user_idx"),
+            models.Index(fields=["state", "expires_at"], name="dataexport_state_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(state__in=["pending", "building"]),
+                name="dataexport_one_active_per_user",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="ready") | (Q(expires_at__isnull=False) & ~Q(file_name="")),
+                name="dataexport_ready_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of {self.user_id} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        """Still being worked on (pending or building)."""
+        return self.state in {self.State.PENDING, self.State.BUILDING}
+
+
+class AccountDeletion(BaseModel):
+    """A member's request to delete their account, carried out after a 14-day grace period.
+
+    Lifecycle: scheduled → cancelled (by the member) | completed (by the purge, which deletes
+    the User and with it this row; the audit log keeps ids only). ``anonymise``: keep public
+    contributions as "Former member" instead of removing them. One scheduled deletion per
+    member (a database constraint); ``User.deletion_scheduled`` mirrors it.
+    """
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        CANCELLED = "cancelled", "Cancelled"
+        COMPLETED = "completed", "Completed"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_deletions")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
+    anonymise = models.BooleanField(default=False)
+    scheduled_for = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "scheduled_for"], name="accountdeletion_due_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(state="scheduled"),
+                name="accountdeletion_one_scheduled_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"deletion of {self.user_id} ({self.state}, {self.scheduled_for:%Y-%m-%d})"

@@ -103,6 +103,17 @@ class Conflict(ApplicationError):
     status_code = 409
 
 
+class RateLimited(ApplicationError):
+    """Too many of one action in the current window (429); ``retry_after`` seconds until the
+    window ends (sent as the ``Retry-After`` header by the API and the pages)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
 class NotFound(Exception):
     """The object does not exist or the actor may not know it exists (404)."""
 

@@ -7,10 +7,12 @@ computes a new key and misses; nothing ever needs deleting, and no process can s
 copy, whatever cache backend is configured (per-process memory or Redis).
 
 Only content that is **the same for every viewer allowed to see the object** may be cached
-here: the caller decides who may see the object (the selector that produced the keys), never
-the cache.
+under such a key: the caller decides who may see the object (the selector that produced the
+keys), never the cache. A member's own private pages use ``cached_html`` instead (the last
+section), whose keys name the viewer and the stamps of everything the HTML shows.
 
-Keys also carry ``FRAGMENT_VERSION``, a digest of the code that renders the fragments, so a
+Keys also carry ``FRAGMENT_VERSION``, a digest of the code that renders the fragments (every
+template under ``includes/``, ``profiles/`` and ``network/``, and ``FRAGMENT_SCHEMA``), so a
 deploy that changes a template or a payload shape never reads fragments of the old code from a
 shared cache. A timeout bounds what is left behind and covers the rare edits that do not go
 through a service (the admin renaming an organization).
@@ -20,13 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.safestring import SafeString, mark_safe
 
 T = TypeVar("T")
 
@@ -36,21 +39,29 @@ FRAGMENT_TIMEOUT = 600
 #: Bump by hand when a fragment's shape changes in Python code; templates are hashed below.
 FRAGMENT_SCHEMA = 1
 
-_TEMPLATES = ("includes/member_card.html", "includes/field.html", "profiles/directory.html")
+#: Template folders whose files are hashed into the version: every cached fragment is
+#: rendered from templates in these.
+_TEMPLATE_FOLDERS = ("includes", "profiles", "network")
 
 
 def _code_version() -> str:
     digest = hashlib.sha256(str(FRAGMENT_SCHEMA).encode())
-    for name in _TEMPLATES:
-        folders: Any = settings.TEMPLATES[0]["DIRS"]
-        for folder in folders:
-            path = Path(folder) / name
-            if path.exists():
+    folders: Any = settings.TEMPLATES[0]["DIRS"]
+    for folder in folders:
+        for name in _TEMPLATE_FOLDERS:
+            for path in sorted((Path(folder) / name).rglob("*.html")):
+                digest.update(str(path.relative_to(folder)).encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
 
 
 FRAGMENT_VERSION = _code_version()
+
+
+def fragment_version() -> str:
+    """The current code version of fragments (read it through here: ``fragments_forget``
+    changes it)."""
+    return FRAGMENT_VERSION
 
 
 def fragments_forget() -> None:
@@ -96,3 +107,91 @@ def cached_fragment(kind: str, pk: int, updated_at: datetime, build: Callable[[]
         value = build()
         cache.set(key, value, timeout=FRAGMENT_TIMEOUT)
     return value  # type: ignore[no-any-return]
+
+
+def cached_fragment_map(
+    kind: str,
+    rows: Sequence[tuple[int, datetime]],
+    build: Callable[[list[int]], dict[int, T]],
+) -> dict[int, T]:
+    """Like ``cached_fragments`` but keyed by pk (for callers that pair fragments with other
+    per-row data); pks that could not be built are absent."""
+    keys = {pk: fragment_key(kind, pk, updated_at) for pk, updated_at in rows}
+    found: dict[str, Any] = cache.get_many(list(keys.values())) if keys else {}
+    missing = [pk for pk, key in keys.items() if key not in found]
+    if missing:
+        built = build(missing)
+        fresh = {keys[pk]: value for pk, value in built.items() if pk in keys}
+        if fresh:
+            cache.set_many(fresh, timeout=FRAGMENT_TIMEOUT)
+        found.update(fresh)
+    return {pk: found[key] for pk, key in keys.items() if key in found}
+
+
+# --- per-viewer HTML ---------------------------------------------------------------------------
+#
+# Some pages show a member their own, private data (their network's health, their suggestions,
+# their connections with private labels). Their HTML may be cached too, under a key that holds
+# the viewer and *everything the HTML was rendered from*: the stamps of the data (network
+# version, profile ``updated_at``s, a row's own values) and the code version. The caller reads
+# the stamps (cheap, one query) and so never gets HTML of older data; nothing is ever deleted.
+#
+# Forms in such HTML need the request's CSRF token, which must not be cached: the fragment is
+# rendered with a placeholder that ``cached_html`` replaces on the way out.
+
+#: Stands for the CSRF token in cached HTML (``{% csrf_token %}`` renders it as the value).
+CSRF_PLACEHOLDER = "csrf-token-placeholder-not-a-token"
+
+
+def render_for_cache(template_name: str, context: dict[str, Any]) -> str:
+    """Render ``template_name`` for the per-viewer cache: no request (the HTML must depend on
+    nothing but ``context``), CSRF token left as ``CSRF_PLACEHOLDER``."""
+    from django.template.loader import render_to_string
+
+    return render_to_string(template_name, {**context, "csrf_token": CSRF_PLACEHOLDER})
+
+
+def _html_key(key_parts: tuple[Any, ...]) -> str:
+    raw = repr((FRAGMENT_VERSION, key_parts)).encode()
+    return f"html:{hashlib.sha256(raw).hexdigest()}"
+
+
+def _with_token(request: Any, html: str) -> SafeString:
+    if CSRF_PLACEHOLDER in html:
+        from django.middleware.csrf import get_token
+
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    return mark_safe(html)  # noqa: S308  rendered by our templates (autoescaped)
+
+
+def cached_html(request: Any, key_parts: tuple[Any, ...], build: Callable[[], str]) -> SafeString:
+    """The HTML ``build()`` renders (with ``render_for_cache``), cached under ``key_parts``.
+
+    ``key_parts`` must name the viewer and every stamp of what the HTML shows (see above).
+    """
+    key = _html_key(key_parts)
+    html = cache.get(key)
+    if html is None:
+        html = build()
+        cache.set(key, html, timeout=FRAGMENT_TIMEOUT)
+    return _with_token(request, html)
+
+
+def cached_html_many(
+    request: Any,
+    items: Sequence[tuple[Hashable, tuple[Any, ...]]],
+    build: Callable[[list[Hashable]], dict[Hashable, str]],
+) -> list[SafeString]:
+    """The HTML of each ``(item, key_parts)`` in order, in one cache round trip; the missing
+    ones are rendered together by ``build(items)`` ({item: html}); items it leaves out are
+    dropped."""
+    keys = {item: _html_key(parts) for item, parts in items}
+    found: dict[str, Any] = cache.get_many(list(keys.values())) if keys else {}
+    missing = [item for item, key in keys.items() if key not in found]
+    if missing:
+        built = build(missing)
+        fresh = {keys[item]: html for item, html in built.items() if item in keys}
+        if fresh:
+            cache.set_many(fresh, timeout=FRAGMENT_TIMEOUT)
+        found.update(fresh)
+    return [_with_token(request, found[keys[item]]) for item, _ in items if keys[item] in found]

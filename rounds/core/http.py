@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
-from .errors import ApplicationError, ContentRefused, Forbidden, NotFound
+from .errors import ApplicationError, ContentRefused, Forbidden, NotFound, RateLimited
 
 P = ParamSpec("P")
 
@@ -31,6 +31,7 @@ ERROR_TITLES = {
     409: "That conflicts with something",
     413: "Too large",
     422: "Please check your input",
+    429: "Slow down a little",
     500: "Something went wrong",
 }
 
@@ -58,7 +59,10 @@ def map_errors(view: Callable[P, HttpResponse]) -> Callable[P, HttpResponse]:
         except ApplicationError as exc:
             request = args[0]
             assert isinstance(request, HttpRequest)
-            return error_response(request, exc.status_code, exc.message)
+            response = error_response(request, exc.status_code, exc.message)
+            if isinstance(exc, RateLimited):
+                response["Retry-After"] = str(exc.retry_after)
+            return response
 
     return wrapper
 

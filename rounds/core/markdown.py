@@ -1,6 +1,15 @@
-"""Render member-authored Markdown to safe HTML (markdown-it-py, then nh3 sanitising)."""
+"""Render member-authored Markdown to safe HTML (markdown-it-py, then nh3 sanitising).
+
+``render_markdown`` serves every member text. With ``links=True`` (posts, comments, forum
+texts) bare ``http(s)://`` addresses become links too, and with ``topics=True`` each
+``#topic`` links to its topic page. Links are only ever rendered as sanitised anchors with
+``rel="nofollow noopener ugc"``: nothing is fetched from the server to preview them.
+"""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable
 
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -28,16 +37,96 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "nofollow noopener ugc"
+
+#: A #topic: a letter, then letters, digits, "_" or "-" (2–50 characters). Not after a word
+#: character, "&" (an HTML entity such as ``&#39;``), "/" (a URL fragment) or another "#".
+TOPIC_PATTERN = re.compile(r"(?<![\w&/#])#([A-Za-z][A-Za-z0-9_-]{1,49})(?![A-Za-z0-9_-])")
+_URL_PATTERN = re.compile(r"(?<![\w/\"'=])(https?://[^\s<>\"']+)")
+_TRAILING = ".,;:!?)]}'"
+_TAG = re.compile(r"(<[^>]*>)")
+_NO_LINKS_INSIDE = ("a", "code", "pre")
 
 
-def render_markdown(text: str) -> SafeString:
-    """Return sanitised HTML for ``text``; links get rel="nofollow noopener ugc"."""
+def topic_slugs(text: str) -> list[str]:
+    """The distinct #topics named in ``text``, lower-cased, in order of appearance."""
+    return list(topic_names(text))
+
+
+def topic_names(text: str) -> dict[str, str]:
+    """``{slug: name as first written}`` for the #topics in ``text``, in order of appearance."""
+    names: dict[str, str] = {}
+    for match in TOPIC_PATTERN.finditer(text or ""):
+        names.setdefault(match.group(1).lower(), match.group(1))
+    return names
+
+
+def _linkify_text(text: str, *, links: bool, topic_url: Callable[[str], str] | None) -> str:
+    """Links in one HTML text segment (already escaped by markdown-it)."""
+    if links:
+
+        def url_link(match: re.Match[str]) -> str:
+            url = match.group(1)
+            trail = ""
+            while url and url[-1] in _TRAILING:
+                trail = url[-1] + trail
+                url = url[:-1]
+            if url.endswith("&amp") or len(url) <= len("https://"):
+                return match.group(0)
+            return f'<a href="{url}">{url}</a>{trail}'
+
+        text = _URL_PATTERN.sub(url_link, text)
+    if topic_url is not None:
+        pieces = _TAG.split(text)  # URLs just linked must not get topic links inside them
+        depth = 0
+        for index, piece in enumerate(pieces):
+            if piece.startswith("<a "):
+                depth += 1
+            elif piece == "</a>":
+                depth -= 1
+            elif not piece.startswith("<") and depth == 0:
+                pieces[index] = TOPIC_PATTERN.sub(
+                    lambda m: f'<a href="{topic_url(m.group(1).lower())}">#{m.group(1)}</a>', piece
+                )
+        text = "".join(pieces)
+    return text
+
+
+def _linkify(html: str, *, links: bool, topic_url: Callable[[str], str] | None) -> str:
+    """Apply ``_linkify_text`` to the text between tags, outside links and code."""
+    pieces = _TAG.split(html)
+    inside: list[str] = []
+    for index, piece in enumerate(pieces):
+        if piece.startswith("<"):
+            name = piece.strip("</>").split()[0].lower() if piece.strip("</>") else ""
+            if name in _NO_LINKS_INSIDE:
+                if piece.startswith("</"):
+                    if name in inside:
+                        inside.remove(name)
+                elif not piece.endswith("/>"):
+                    inside.append(name)
+            continue
+        if not inside and piece:
+            pieces[index] = _linkify_text(piece, links=links, topic_url=topic_url)
+    return "".join(pieces)
+
+
+def render_markdown(
+    text: str, *, links: bool = False, topics: Callable[[str], str] | None = None
+) -> SafeString:
+    """Return sanitised HTML for ``text``; links get rel="nofollow noopener ugc".
+
+    ``links``: bare http(s) addresses become links. ``topics``: a function giving the URL of
+    a topic page from its slug; each ``#topic`` then links there.
+    """
     html = _md.render(text or "")
+    if links or topics is not None:
+        html = _linkify(html, links=links, topic_url=topics)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
-        link_rel="nofollow noopener ugc",
+        link_rel=LINK_REL,
     )
     return mark_safe(clean)  # noqa: S308 - nh3 output is sanitised

@@ -43,7 +43,13 @@ from django.utils.safestring import SafeString, mark_safe
 from rounds.guard import CATEGORIES, Finding, GuardReport, check
 from rounds.guard.context import KINDS, GuardContext
 
-from .errors import ContentBlocked, ContentNeedsConfirmation, ContentRefused, GuardedField
+from .errors import (
+    ContentBlocked,
+    ContentNeedsConfirmation,
+    ContentRefused,
+    Forbidden,
+    GuardedField,
+)
 from .models import GuardTally
 
 #: The name of the flag (form field and API body member) by which an author confirms warnings.
@@ -146,7 +152,14 @@ def guard_texts(
     acknowledge, the overrides are counted (in the caller's transaction, so only if the write
     commits). Empty drafts are not checked. Call it inside the service's transaction, after
     the other validation and right before writing.
+
+    A suspended member publishes nothing: ``Forbidden`` (403) on every path, whatever the
+    text (``rounds.moderation``; one query).
     """
+    from rounds.moderation.policies import SUSPENDED_MESSAGE, is_suspended
+
+    if is_suspended(actor):
+        raise Forbidden(SUSPENDED_MESSAGE)
     names = tuple(colleague_names)
     reports: dict[str, GuardReport] = {}
     flagged: dict[str, GuardedField] = {}

@@ -34,7 +34,7 @@ from rounds.core.errors import ApplicationError, NotFound, ValidationFailed
 from rounds.core.pagination import paginate
 from rounds.guard.schemas import GuardErrorOut
 from rounds.profiles.access import MAX_KEY_LENGTH, access_profile_by_handle
-from rounds.profiles.schemas import MemberCardOut, member_card_out
+from rounds.profiles.schemas import MemberCardOut, member_card_out, member_cards_by_pk
 
 from .models import Connection
 from .schemas import (
@@ -72,10 +72,9 @@ from .selectors import (
     following_of,
     incoming_requests_for,
     network_health_for,
+    network_snapshot,
     outgoing_requests_for,
-    people_you_may_know,
     relationship_between,
-    strategic_recommendations,
 )
 from .services import (
     block,
@@ -94,6 +93,25 @@ from .services import (
 )
 
 router = Router(tags=["network"], auth=member_auth)
+
+#: What ``connection_out`` reads of a connection and its contact's profile.
+CONNECTION_OUT_FIELDS = (
+    "owner_id",
+    "other_id",
+    "label",
+    "proposed_type",
+    "override_type",
+    "last_interaction_at",
+    "created_at",
+    "other__id",
+    "other__profile__id",
+    "other__profile__user_id",
+    "other__profile__handle",
+    "other__profile__display_name",
+    "other__profile__headline",
+    "other__profile__role",
+    "other__profile__avatar",
+)
 members_router = Router(tags=["network"])
 
 _NO_REQUEST = "No such connection request."
@@ -281,7 +299,7 @@ def connection_list(request: HttpRequest, params: Query[ConnectionListParams]) -
         network_type=params.type.value if params.type else "",
         label=params.label.value if params.label else "",
         q=params.q,
-    )
+    ).only(*CONNECTION_OUT_FIELDS)  # the contact's account row is not needed, only its profile
     page = paginate(qs, page=params.page, size=params.page_size)
     return page_out(page, lambda side: connection_out(request, side))
 
@@ -447,9 +465,18 @@ def recommendation_list(
     request: HttpRequest, params: Query[RecommendationParams]
 ) -> dict[str, Any]:
     viewer = viewer_of(request)
-    selector = people_you_may_know if params.kind == "people" else strategic_recommendations
-    recs = selector(viewer=viewer, limit=params.limit)
-    return {"kind": params.kind, "items": [recommendation_out(request, rec) for rec in recs]}
+    kind = "pymk" if params.kind == "people" else "strategic"
+    recs = network_snapshot(viewer=viewer, kinds=[kind]).recommendations[kind][: params.limit]
+    # The member cards come from the shared card cache (keyed by each profile's updated_at).
+    cards = member_cards_by_pk(
+        request, [(rec.card.profile_id, rec.card.updated_at) for rec in recs if rec.card]
+    )
+    items = [
+        recommendation_out(request, rec, card=cards[rec.card.profile_id])
+        for rec in recs
+        if rec.card and rec.card.profile_id in cards
+    ]
+    return {"kind": params.kind, "items": items}
 
 
 @router.post(

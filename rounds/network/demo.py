@@ -15,8 +15,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from rounds.notifications.models import Kind
+from rounds.notifications.services import member_name, notify
 from rounds.profiles.models import Affiliation
 
 from .graphgen import GraphSpec, generate_edges
@@ -87,6 +90,10 @@ def seed_demo_network(*, demo_user_id: int | None, seed: int) -> int:
     )
     if demo_user_id is not None:
         _pending_for_demo(demo_user_id, users, ties, rng, now)
+    from rounds.contacts.demo import seed_demo_notebooks
+
+    # Every connection is a contact; the demo member also gets a realistic notebook.
+    seed_demo_notebooks(sides=rows, demo_user_id=demo_user_id, seed=seed)
     return len(ties)
 
 
@@ -100,4 +107,11 @@ def _pending_for_demo(
     ):
         ConnectionRequest.objects.create(
             sender_id=sender, recipient_id=demo, note=note, expires_at=now + REQUEST_LIFETIME
+        )
+        notify(  # as connection_request_send does (the demo writes the request directly)
+            recipient_id=demo,
+            kind=Kind.CONNECTION_REQUEST,
+            actor_id=sender,
+            text=f"{member_name(sender)[0]} asked to connect with you",
+            url=reverse("network:requests"),
         )

@@ -379,11 +379,16 @@ class DismissalOut(Schema):
     until: datetime = Field(..., description="Not recommended to you again before this.")
 
 
-def recommendation_out(request: HttpRequest, rec: Recommendation) -> dict[str, Any]:
-    """``rec`` with the member card of the profile the selector attached (never None)."""
-    assert rec.profile is not None  # the selector drops recommendations without a profile
+def recommendation_out(
+    request: HttpRequest, rec: Recommendation, *, card: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``rec`` with its member ``card`` (``profiles.schemas.member_cards_by_pk``), or else the
+    card of the profile the selector attached."""
+    if card is None:
+        assert rec.profile is not None  # the selector drops recommendations without a profile
+        card = member_card_out(request, rec.profile)
     return {
-        "member": member_card_out(request, rec.profile),
+        "member": card,
         "score": rec.score,
         "mutual": rec.mutual,
         "reasons": list(rec.reasons),

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from rounds.core.audit import audit
@@ -196,11 +197,22 @@ def connection_request_send(
         )
     try:
         with transaction.atomic():
-            return ConnectionRequest.objects.create(
+            created = ConnectionRequest.objects.create(
                 sender=actor, recipient=recipient, note=note, expires_at=now + REQUEST_LIFETIME
             )
     except IntegrityError as exc:  # a concurrent request for the same pair won the race
         raise Conflict("A request between you is already pending.", field="recipient") from exc
+    from rounds.notifications.models import Kind
+    from rounds.notifications.services import member_name, notify
+
+    notify(  # the note stays on the requests page; the notification only names the sender
+        recipient_id=recipient.pk,
+        kind=Kind.CONNECTION_REQUEST,
+        actor_id=actor.pk,
+        text=f"{member_name(actor.pk)[0]} asked to connect with you",
+        url=reverse("network:requests"),
+    )
+    return created
 
 
 def _locked_request(request_id: int) -> ConnectionRequest:
@@ -236,7 +248,19 @@ def connection_request_accept(*, actor: Any, request_id: int) -> Connection:
     request.state = ConnectionRequest.State.ACCEPTED
     request.responded_at = now
     request.save(update_fields=["state", "responded_at", "updated_at"])
-    return connection_create(a_id=request.sender_id, b_id=actor.pk)[1]
+    accepted = connection_create(a_id=request.sender_id, b_id=actor.pk)[1]
+    from rounds.notifications.models import Kind
+    from rounds.notifications.services import member_name, notify
+
+    name, handle = member_name(actor.pk)
+    notify(
+        recipient_id=request.sender_id,
+        kind=Kind.CONNECTION_ACCEPTED,
+        actor_id=actor.pk,
+        text=f"{name} accepted your connection request",
+        url=reverse("network:connection", args=[handle]) if handle else "",
+    )
+    return accepted
 
 
 def connection_create(*, a_id: int, b_id: int) -> tuple[Connection, Connection]:
@@ -262,6 +286,9 @@ def connection_create(*, a_id: int, b_id: int) -> tuple[Connection, Connection]:
     Interaction.objects.create(
         actor_id=b_id, other_id=a_id, kind=Interaction.Kind.CONNECTED, occurred_at=now
     )
+    from rounds.contacts.services import contacts_ensure_for_connections
+
+    contacts_ensure_for_connections(sides)  # every connection is a contact, on both sides
     return sides[0], sides[1]
 
 
@@ -325,6 +352,9 @@ def _disconnect(a_id: int, b_id: int) -> bool:
     ).delete()
     if deleted:
         _bump([a_id, b_id], degree=-1)
+        from rounds.contacts.services import contacts_mark_disconnected
+
+        contacts_mark_disconnected(a_id=a_id, b_id=b_id)  # contacts and notes stay
     return bool(deleted)
 
 
@@ -341,6 +371,9 @@ def connection_set_label(*, actor: Any, other_id: int, label: str) -> Connection
     )
     side.save(update_fields=["label", "proposed_type", "updated_at"])
     _bump([actor.pk])
+    from rounds.contacts.services import contacts_sync_network_types
+
+    contacts_sync_network_types(owner_ids=[actor.pk])  # the notebook mirrors the type
     return side
 
 
@@ -353,6 +386,9 @@ def connection_set_type(*, actor: Any, other_id: int, network_type: str) -> Conn
     side.override_type = network_type
     side.save(update_fields=["override_type", "updated_at"])
     _bump([actor.pk])
+    from rounds.contacts.services import contacts_sync_network_types
+
+    contacts_sync_network_types(owner_ids=[actor.pk])  # the notebook mirrors the type
     return side
 
 
@@ -374,7 +410,11 @@ def connection_types_refresh_for(*, user_id: int) -> int:
             changed.append(side)
     if changed:
         Connection.objects.bulk_update(changed, ["proposed_type"], batch_size=1000)
-        _bump({s.owner_id for s in changed})
+        owners = {s.owner_id for s in changed}
+        _bump(owners)
+        from rounds.contacts.services import contacts_sync_network_types
+
+        contacts_sync_network_types(owner_ids=owners)  # the notebook mirrors the type
     return len(changed)
 
 
@@ -476,6 +516,10 @@ def interaction_record(
     ).filter(Q(last_interaction_at__isnull=True) | Q(last_interaction_at__lt=occurred_at)).update(
         last_interaction_at=occurred_at
     )
+    from rounds.contacts.services import contacts_touch
+
+    # The keep-in-touch clock of both members' contacts of each other (only ever forward).
+    contacts_touch(actor_id=actor.pk, other_id=other_id, occurred_at=occurred_at)
     _bump([actor.pk, other_id])
     return entry
 

@@ -10,23 +10,34 @@ htmx requests get fragments (the item they acted on); plain POSTs redirect back 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rounds.core.charts import Datum, describe_parts
 from rounds.core.errors import ApplicationError, NotFound
+from rounds.core.fragments import (
+    CSRF_PLACEHOLDER,
+    cached_html,
+    cached_html_many,
+    fragment_version,
+    render_for_cache,
+)
 from rounds.core.guidance import NETWORK_TYPES
 from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, map_errors, require_valid_id
@@ -52,18 +63,20 @@ from .forms import (
 )
 from .models import Block, Connection, ConnectionRequest
 from .selectors import (
+    ConnectionRow,
     Recommendation,
     blocked_list_for,
     connection_counts_for,
     connection_list_for,
+    connection_rows_for,
     followers_of,
     following_of,
     incoming_requests_for,
     network_health_for,
+    network_snapshot,
     outgoing_requests_for,
-    people_you_may_know,
     relationship_between,
-    strategic_recommendations,
+    with_profiles,
 )
 
 DEFAULT_PAGE_SIZE = 20
@@ -185,23 +198,21 @@ def _has_goals(user: Any) -> bool:
     return bool(profile and (profile.goals.exists() or profile.interests.exists()))
 
 
-@require_GET
-@login_required
-def my_network(request: HttpRequest) -> HttpResponse:
-    """The member's three networks, their balance, health metrics and a few suggestions.
+def _card_keys(recs: list[Recommendation]) -> tuple[Any, ...]:
+    """What the cards of ``recs`` were rendered from (for the per-viewer HTML key)."""
+    return tuple(
+        (rec.user_id, rec.card.profile_id, rec.card.updated_at.timestamp())
+        for rec in recs
+        if rec.card is not None
+    )
 
-    Always about ``request.user``: health is private to its member, so no URL names anyone else.
-    """
-    viewer = request.user
-    period = HealthPeriodForm(request.GET)
-    status = 200 if period.is_valid() else 400
-    dormant_days = period.dormant_days()
-    report = network_health_for(viewer=viewer, dormant_days=dormant_days)
+
+def _health_context(report: Any, period: HealthPeriodForm, dormant_days: int) -> dict[str, Any]:
     chart_data = [
         Datum(network.name, report.counts.get(network.key, 0), network.key)
         for network in NETWORK_TYPES
     ]
-    context: dict[str, Any] = {
+    return {
         "report": report,
         "period": period,
         "dormant_days": dormant_days,
@@ -211,24 +222,67 @@ def my_network(request: HttpRequest) -> HttpResponse:
         "chart_description": "Your connections by network: " + describe_parts(chart_data),
         "metric_cards": _metric_cards(report),
     }
+
+
+@require_GET
+@login_required
+def my_network(request: HttpRequest) -> HttpResponse:
+    """The member's three networks, their balance, health metrics and a few suggestions.
+
+    Always about ``request.user``: health is private to its member, so no URL names anyone else.
+    Health and suggestions are computed once per network stamp (``selectors.network_snapshot``)
+    and the rendered body is cached under that stamp, so a warm page costs one query beyond
+    signing in (docs/benchmarks.md).
+    """
+    viewer = request.user
+    period = HealthPeriodForm(request.GET)
+    status = 200 if period.is_valid() else 400
+    dormant_days = period.dormant_days()
+    snapshot = network_snapshot(viewer=viewer, kinds=["strategic", "pymk"])
+
+    def health() -> dict[str, Any]:
+        report = network_health_for(viewer=viewer, dormant_days=dormant_days, stamp=snapshot.stamp)
+        return _health_context(report, period, dormant_days)
+
     if is_htmx(request) and request.GET.get("dormant") is not None:
         return render_page_or_fragment(
-            request, "network/my_network.html", fragment="health", context=context, status=status
+            request,
+            "network/_my_network_main.html",
+            fragment="health",
+            context=health(),
+            status=status,
         )
-    incoming = list(incoming_requests_for(viewer=viewer)[: PREVIEW + 1])
-    strategic = strategic_recommendations(viewer=viewer)[:PREVIEW]
-    pymk = people_you_may_know(viewer=viewer)[:PREVIEW]
-    context.update(
-        {
-            "incoming_count": len(incoming),
-            "incoming_more": len(incoming) > PREVIEW,
-            "strategic": strategic,
-            "pymk": pymk,
-            "positions": _current_positions(viewer) if report.size == 0 else [],
-            "has_goals": _has_goals(viewer),
-        }
-    )
-    return render(request, "network/my_network.html", context, status=status)
+    strategic = snapshot.recommendations["strategic"][:PREVIEW]
+    pymk = snapshot.recommendations["pymk"][:PREVIEW]
+    return_to = request.get_full_path()
+
+    def build() -> str:
+        context = health()
+        context.update(
+            {
+                "strategic": with_profiles(strategic),
+                "pymk": with_profiles(pymk),
+                "positions": _current_positions(viewer) if context["report"].size == 0 else [],
+                "has_goals": _has_goals(viewer),
+                "return_to": return_to,
+            }
+        )
+        return render_for_cache("network/_my_network_main.html", context)
+
+    if status != 200:  # the form shows the rejected value: not worth caching
+        main = mark_safe(build().replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308
+    else:
+        key = (
+            "my-network",
+            viewer.pk,
+            snapshot.stamp,
+            dormant_days,
+            return_to,
+            _card_keys(strategic),
+            _card_keys(pymk),
+        )
+        main = cached_html(request, key, build)
+    return render(request, "network/my_network.html", {"main": main}, status=status)
 
 
 # --- connections ----------------------------------------------------------------------------
@@ -259,26 +313,58 @@ def _item_context(
     }
 
 
-def _list_context(request: HttpRequest) -> dict[str, Any]:
-    """What every connection item on a page needs besides the connection itself."""
-    today = timezone.localdate()
-    return {
-        "return_to": request.get_full_path(),
-        "label_choices": LABEL_CHOICES,
-        "type_choices": TYPE_CHOICES,
-        "interaction_kinds": MANUAL_INTERACTION_KINDS,
-        "today": today,
-        "oldest_day": today - OLDEST_INTERACTION,
-        "errors": {},
-        "values": {},
-        "saved": "",
-    }
+def _row_key(row: ConnectionRow, return_to: str) -> tuple[Any, ...]:
+    """Everything a list row shows: the member's side of the tie and the contact's card stamp."""
+    return (
+        "connection-row",
+        row.owner_id,
+        row.pk,
+        row.label,
+        row.proposed_type,
+        row.override_type,
+        row.created_at.timestamp(),
+        row.last_interaction_at.timestamp() if row.last_interaction_at else None,
+        row.profile_id,
+        row.profile_updated_at.timestamp(),
+        return_to,
+    )
+
+
+def _connection_rows(request: HttpRequest, rows: list[ConnectionRow]) -> list[Any]:
+    """The rendered list rows, from the per-viewer HTML cache; the missing ones are rendered
+    together (the connections with their contacts' cards: three queries)."""
+    return_to = request.get_full_path()
+
+    def build(pks: list[Any]) -> dict[Any, str]:
+        missing = list(connection_list_for(viewer=request.user).filter(pk__in=pks))
+        _with_card_details(c.other.profile for c in missing)
+        return {
+            c.pk: render_for_cache(
+                "network/_connection_row.html",
+                {"connection": c, "profile": c.other.profile, "return_to": return_to},
+            )
+            for c in missing
+            if _profile_of(c.other) is not None
+        }
+
+    return cached_html_many(request, [(r.pk, _row_key(r, return_to)) for r in rows], build)
+
+
+def _filter_form_key(request: HttpRequest) -> str:
+    """The connections filter form shows only the query string's values (page aside)."""
+    params = sorted((k, v) for k, values in request.GET.lists() if k != "page" for v in values)
+    return hashlib.sha256(repr((fragment_version(), params)).encode()).hexdigest()
 
 
 @require_GET
 @login_required
 def connection_list(request: HttpRequest) -> HttpResponse:
-    """The member's connections (their own private side): filter by network, label, name."""
+    """The member's connections (their own private side): filter by network, label, name.
+
+    Each row shows the label and network; "Edit" opens the controls for that one connection
+    (in place with htmx), so the list renders no form per row. Rows are cached under
+    everything they show (``_row_key``).
+    """
     viewer = request.user
     form = ConnectionFilterForm(request.GET)
     counts = connection_counts_for(viewer=viewer)
@@ -288,7 +374,6 @@ def connection_list(request: HttpRequest) -> HttpResponse:
             {"key": n.key, "name": n.name, "count": counts.get(n.key, 0)} for n in NETWORK_TYPES
         ],
         "total": sum(counts.values()),
-        **_list_context(request),
     }
     template = "network/connections.html"
     if not form.is_valid():
@@ -298,20 +383,20 @@ def connection_list(request: HttpRequest) -> HttpResponse:
         )
     data = form.cleaned_data
     page = paginate(
-        connection_list_for(
+        connection_rows_for(
             viewer=viewer, network_type=data["type"], label=data["label"], q=data["q"].strip()
         ),
         page=_page_number(request),
         size=_page_size(),
     )
-    items = [c for c in page.items if _profile_of(c.other) is not None]
-    _with_card_details(c.other.profile for c in items)
+    rows = [ConnectionRow(*values) for values in page.items]
     context.update(
         {
             "page": page,
-            "items": items,
+            "items": _connection_rows(request, rows),
             "active_type": data["type"],
             "has_filters": any(data.values()),
+            "filter_form_key": _filter_form_key(request),
         }
     )
     return render_page_or_fragment(request, template, fragment="results-response", context=context)
@@ -330,6 +415,15 @@ def _my_connection(viewer: Any, handle: str) -> Connection:
     return connection
 
 
+def _from_list(request: HttpRequest) -> bool:
+    """True for htmx requests made from the connections list (the item can close back to its
+    row there)."""
+    details = getattr(request, "htmx", None)
+    if not is_htmx(request) or not details or not details.current_url:
+        return False
+    return urlsplit(str(details.current_url)).path == reverse("network:connections")
+
+
 def _connection_response(
     request: HttpRequest,
     connection: Connection,
@@ -341,6 +435,7 @@ def _connection_response(
     """The connection's card: alone for htmx, or on its own page (also the no-JS error page)."""
     return_to = return_to or _safe_next(request, reverse("network:connections"))
     context = _item_context(request, connection, return_to=return_to, **extra)
+    context["in_list"] = _from_list(request)
     if is_htmx(request):
         return _fragment(request, "network/_connection_item.html", context, status=status)
     return render(request, "network/connection.html", context, status=status)
@@ -350,9 +445,15 @@ def _connection_response(
 @login_required
 @map_errors
 def connection_detail(request: HttpRequest, handle: str) -> HttpResponse:
-    """One connection with its label, network type and interaction log form."""
+    """One connection with its label, network type and interaction log form. For htmx,
+    ``?view=row`` answers the connection's list row instead (closing the controls)."""
     connection = _my_connection(request.user, handle)
     return_to = _safe_next(request, request.get_full_path())
+    if is_htmx(request) and request.GET.get("view") == "row":
+        context = {"connection": connection, "profile": connection.other.profile}
+        return _fragment(
+            request, "network/_connection_row.html", {**context, "return_to": return_to}
+        )
     return _connection_response(request, connection, return_to=return_to)
 
 
@@ -821,28 +922,52 @@ def blocked_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def recommendations(request: HttpRequest) -> HttpResponse:
     """People you may know (mutual connections) and strategic suggestions (shared goals,
-    outside your organizations), each with its reasons, Connect and Dismiss."""
+    outside your organizations), each with its reasons, Connect and Dismiss.
+
+    Both lists come from ``selectors.network_snapshot`` (computed once per network stamp) and
+    their rendered HTML is cached under that stamp and the shown members' card stamps.
+    """
     viewer = request.user
-    pymk: list[Recommendation] = people_you_may_know(viewer=viewer)
-    strategic: list[Recommendation] = strategic_recommendations(viewer=viewer)
+    snapshot = network_snapshot(viewer=viewer, kinds=["pymk", "strategic"])
+    pymk: list[Recommendation] = snapshot.recommendations["pymk"]
+    strategic: list[Recommendation] = snapshot.recommendations["strategic"]
     show_all = request.GET.get("more") == "1"
-    shown = len(pymk) if show_all else RECOMMENDATIONS_SHOWN
-    has_connections = True
-    positions: list[Any] = []
-    if not pymk:  # the empty state says what to do, which depends on these
-        has_connections = bool(sum(connection_counts_for(viewer=viewer).values()))
-        positions = _current_positions(viewer)
-    context = {
-        "pymk": pymk[:shown],
-        "strategic": strategic[: len(strategic) if show_all else RECOMMENDATIONS_SHOWN],
-        "has_more": not show_all
-        and (len(pymk) > RECOMMENDATIONS_SHOWN or len(strategic) > RECOMMENDATIONS_SHOWN),
-        "has_goals": _has_goals(viewer),
-        "has_connections": has_connections,
-        "positions": positions,
-        "return_to": request.get_full_path(),
-    }
-    return render(request, "network/recommendations.html", context)
+    pymk_shown = pymk if show_all else pymk[:RECOMMENDATIONS_SHOWN]
+    strategic_shown = strategic if show_all else strategic[:RECOMMENDATIONS_SHOWN]
+    has_more = not show_all and (
+        len(pymk) > RECOMMENDATIONS_SHOWN or len(strategic) > RECOMMENDATIONS_SHOWN
+    )
+    return_to = request.get_full_path()
+
+    def build() -> str:
+        has_connections = True
+        positions: list[Any] = []
+        if not pymk:  # the empty state says what to do, which depends on these
+            has_connections = bool(sum(connection_counts_for(viewer=viewer).values()))
+            positions = _current_positions(viewer)
+        context = {
+            "pymk": with_profiles(pymk_shown),
+            "strategic": with_profiles(strategic_shown),
+            "has_more": has_more,
+            "has_goals": _has_goals(viewer),
+            "has_connections": has_connections,
+            "positions": positions,
+            "return_to": return_to,
+        }
+        return render_for_cache("network/_recommendation_lists.html", context)
+
+    key = (
+        "recommendations",
+        viewer.pk,
+        snapshot.stamp,
+        show_all,
+        has_more,
+        return_to,
+        _card_keys(pymk_shown),
+        _card_keys(strategic_shown),
+    )
+    lists = cached_html(request, key, build)
+    return render(request, "network/recommendations.html", {"lists": lists})
 
 
 @require_POST

@@ -65,9 +65,105 @@ DEFAULT_DELIVERY: dict[str, str] = {
 }
 
 
+class KindGroup:
+    """Kinds shown together on the preferences page, with who causes them and what an email
+    of theirs says (members decide better when they know what leaves the site)."""
+
+    def __init__(self, key: str, title: str, about: str, kinds: list[tuple[str, str]]):
+        self.key = key
+        self.title = title
+        self.about = about
+        #: (kind, when it happens) in display order.
+        self.kinds = kinds
+
+
+KIND_GROUPS: tuple[KindGroup, ...] = (
+    KindGroup(
+        "network",
+        "Your network",
+        "Colleagues who ask to connect or answer your requests. Emails name the colleague, "
+        "never the personal note.",
+        [
+            (Kind.CONNECTION_REQUEST, "A colleague asks to connect with you."),
+            (Kind.CONNECTION_ACCEPTED, "A colleague accepts your connection request."),
+            (Kind.KEEP_IN_TOUCH, "Contacts in your private notebook are due for a catch-up."),
+        ],
+    ),
+    KindGroup(
+        "messages",
+        "Messages",
+        "Connections write to you directly; anyone else arrives as a request you can accept "
+        "or ignore. Emails say who wrote, never the message itself.",
+        [
+            (Kind.MESSAGE, "A connection sends you a message."),
+            (Kind.MESSAGE_REQUEST, "Someone you are not connected to writes to you."),
+        ],
+    ),
+    KindGroup(
+        "posts",
+        "Posts and mentions",
+        "Activity on what you publish, and members mentioning you.",
+        [
+            (Kind.MENTION, "A member mentions you in a post, comment or reply."),
+            (Kind.POST_COMMENT, "A member comments on your post."),
+            (Kind.POST_LIKE, "A member likes your post."),
+        ],
+    ),
+    KindGroup(
+        "groups",
+        "Groups",
+        "Group organizers inviting you, or answering your request to join.",
+        [
+            (Kind.GROUP_INVITATION, "You are invited to join a group."),
+            (Kind.GROUP_APPROVAL, "Your request to join a group is approved."),
+        ],
+    ),
+    KindGroup(
+        "events",
+        "Events",
+        "Changes from the organizers of events you registered for, and reminders before they "
+        "start.",
+        [
+            (Kind.EVENT_UPDATE, "The time, place or details of your event change."),
+            (Kind.EVENT_CANCELLED, "An event you registered for is cancelled."),
+            (Kind.EVENT_WAITLIST, "A place opens up and you move off the waitlist."),
+            (Kind.EVENT_REMINDER, "An event you registered for is coming up."),
+        ],
+    ),
+    KindGroup(
+        "mentorship",
+        "Mentorship",
+        "Mentees asking for your guidance, and reminders to check in.",
+        [
+            (Kind.MENTORSHIP_REQUEST, "A member asks you to mentor them."),
+            (Kind.MENTORSHIP_CHECKIN, "A check-in with your mentor or mentee is due."),
+        ],
+    ),
+    KindGroup(
+        "moderation",
+        "Safety and moderation",
+        "What moderators decided about a report you made or about your content.",
+        [(Kind.MODERATION, "A moderator decides on a report or on your content.")],
+    ),
+)
+
+#: When each kind happens, for the preferences page and the API.
+KIND_DESCRIPTIONS: dict[str, str] = {
+    kind: text for group in KIND_GROUPS for kind, text in group.kinds
+}
+#: The group each kind belongs to.
+KIND_GROUP_OF: dict[str, KindGroup] = {
+    kind: group for group in KIND_GROUPS for kind, _ in group.kinds
+}
+
+
 class Notification(models.Model):
     """Something a member should know about. ``read_at`` null = unread; ``emailed_at`` set
-    once it went out by email (alone or in a digest), so nothing is mailed twice."""
+    once it went out by email (alone or in a digest), so nothing is mailed twice.
+
+    ``url`` is a path on this site (``/network/requests/``), never an address elsewhere: the
+    open link redirects there, so it must not become an open redirect.
+    """
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -94,6 +190,23 @@ class Notification(models.Model):
             models.Index(
                 fields=["recipient"], condition=Q(read_at__isnull=True), name="notif_unread_idx"
             ),
+            # The daily digest walks members with unread, not-yet-emailed notifications.
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=Q(read_at__isnull=True, emailed_at__isnull=True),
+                name="notif_to_email_idx",
+            ),
+            # Pruning old read notifications.
+            models.Index(
+                fields=["created_at"], condition=Q(read_at__isnull=False), name="notif_read_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="notif_kind_known"),
+            models.CheckConstraint(
+                condition=Q(url="") | (Q(url__startswith="/") & ~Q(url__startswith="//")),
+                name="notif_url_internal",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -117,6 +230,10 @@ class NotificationPreference(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "kind"], name="notif_pref_unique"),
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="notif_pref_kind_known"),
+            models.CheckConstraint(
+                condition=Q(delivery__in=Delivery.values), name="notif_pref_delivery_known"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -395,6 +395,19 @@ class OrganizationForm(forms.Form):
         self.fields["name"].widget.attrs["data-focus-after-swap"] = ""
 
 
+def check_search_term(value: str) -> str:
+    """A name search of at least ``MIN_SEARCH_LENGTH`` characters (or none): shorter fragments
+    match too much to be useful, and no index can serve them (a table scan at 200,000
+    members). Raises ValidationError with the message shown to the member."""
+    from .selectors import MIN_SEARCH_LENGTH
+
+    if value and len(value.strip()) < MIN_SEARCH_LENGTH:
+        raise forms.ValidationError(
+            f"Type at least {MIN_SEARCH_LENGTH} letters of a name, headline or handle."
+        )
+    return value
+
+
 class DirectoryFilterForm(forms.Form):
     """The directory's GET filters. Over-long values are errors (400), never truncated."""
 
@@ -417,6 +430,9 @@ class DirectoryFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["q"].widget.input_type = "search"
+
+    def clean_q(self) -> str:
+        return check_search_term(self.cleaned_data["q"])
 
     def options(self, vocabulary: str) -> list[tuple[str, str]]:
         """Curated options for a select (plus the current value when it is not curated)."""

@@ -44,8 +44,8 @@ def can_view_profile(viewer: Any, profile: Profile) -> bool:
     public profiles only."""
     if is_owner(viewer, profile):
         return True
-    if not profile.user.is_active:
-        return False
+    if not profile.user.is_active or profile.user.deletion_scheduled:
+        return False  # deactivated, or deleting their account: absent for everyone else
     if viewer is not None and viewer.is_authenticated:
         return not is_blocked_by(viewer, profile)
     return profile.visibility == ProfileVisibility.PUBLIC

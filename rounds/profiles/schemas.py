@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from rounds.core.api_utils import (
     MAX_QUERY_PARAM,
@@ -219,7 +219,11 @@ class MemberOut(MemberCardOut):
 
 
 class MemberSearchParams(PageParams):
-    q: SafeStr = Field("", max_length=MAX_QUERY_PARAM, description="Name, headline or handle.")
+    q: SafeStr = Field(
+        "",
+        max_length=MAX_QUERY_PARAM,
+        description="Name, headline or handle: at least 3 characters (or empty).",
+    )
     specialty: SafeStr = Field("", max_length=MAX_QUERY_PARAM, description="Specialty slug.")
     organization: SafeStr = Field(
         "", max_length=MAX_QUERY_PARAM, description="Slug of a current affiliation."
@@ -233,6 +237,17 @@ class MemberSearchParams(PageParams):
     open_to: list[OpenTo] = Field(
         default_factory=list, max_length=len(OPEN_TO_FIELDS), description="Repeatable."
     )
+
+    @field_validator("q")
+    @classmethod
+    def _search_term(cls, value: str) -> str:
+        from .selectors import MIN_SEARCH_LENGTH
+
+        if value and len(value.strip()) < MIN_SEARCH_LENGTH:
+            raise ValueError(
+                f"Type at least {MIN_SEARCH_LENGTH} letters of a name, headline or handle."
+            )
+        return value
 
 
 def _tags(manager: Any) -> list[dict[str, Any]]:
@@ -285,6 +300,25 @@ def member_cards_out(
         {**card, "avatar_url": absolute_url(request, card["avatar_url"])}
         for card in cached_fragments("member-card-json", rows, build)
     ]
+
+
+def member_cards_by_pk(
+    request: HttpRequest, rows: list[tuple[int, datetime]]
+) -> dict[int, dict[str, Any]]:
+    """The cards of ``(pk, updated_at)`` rows keyed by profile pk (cached like
+    ``member_cards_out``), for callers that pair each card with data of their own."""
+    from rounds.core.fragments import cached_fragment_map
+
+    from .selectors import member_cards_by_id
+
+    def build(pks: list[int]) -> dict[int, dict[str, Any]]:
+        return {pk: _member_card(profile) for pk, profile in member_cards_by_id(pks).items()}
+
+    cards = cached_fragment_map("member-card-json", rows, build)
+    return {
+        pk: {**card, "avatar_url": absolute_url(request, card["avatar_url"])}
+        for pk, card in cards.items()
+    }
 
 
 def _member_card(profile: Profile) -> dict[str, Any]:

@@ -51,7 +51,8 @@ def current_affiliations_prefetch() -> Prefetch[Any]:
 def profile_visible_to(*, viewer: Any) -> QuerySet[Profile]:
     """Profiles ``viewer`` may see: every active member's for members (minus those who blocked
     the viewer, and those the viewer blocked), public ones for visitors."""
-    qs = Profile.objects.filter(user__is_active=True)
+    # Deactivated members and members deleting their account are absent for everyone.
+    qs = Profile.objects.filter(user__is_active=True, user__deletion_scheduled=False)
     if viewer is None or not viewer.is_authenticated:
         return qs.filter(visibility=ProfileVisibility.PUBLIC)
     from rounds.network.models import Block
@@ -68,24 +69,63 @@ def profile_with_details(qs: QuerySet[Profile]) -> QuerySet[Profile]:
     )
 
 
-#: A membership filter (specialty, goal, interest, organization) matching at most this many
-#: members is applied as a list of ids; larger ones stay a subquery.
+#: Name searches need at least this many characters (pg_trgm indexes need three; shorter
+#: fragments scanned the table: 240 ms at tier M). Checked where the term comes in
+#: (``forms.check_search_term``, ``schemas.MemberSearchParams``).
+MIN_SEARCH_LENGTH = 3
+
+#: An organization filter matching at most this many members is applied as a list of ids;
+#: larger ones stay a subquery.
 SMALL_FILTER = 5000
+
+#: How long a tag's slug → id resolution is kept in the cache (ids never change for a slug;
+#: the timeout only bounds what a deleted tag leaves behind).
+TAG_ID_SECONDS = 3600
+
+
+def _tag_id(model: Any, slug: str) -> int | None:
+    """The id of the specialty/goal/interest ``slug`` (None when there is none), from the cache.
+
+    Filtering the link table by the id rather than joining the tag table on its slug lets
+    PostgreSQL use the per-tag statistics of the link table (how many members a specialty
+    has) and migration 0005's ``(tag, profile)`` index; through the join it assumed an
+    average tag and walked the name index for a rare one (docs/benchmarks.md, finding 1).
+    """
+    from django.core.cache import cache
+
+    key = f"tag-id:{model._meta.label_lower}:{slug}"
+    found = cache.get(key)
+    if found is None:
+        found = model.objects.filter(slug=slug).values_list("pk", flat=True).first()
+        if found is None:
+            return None
+        cache.set(key, found, TAG_ID_SECONDS)
+    return int(found)
 
 
 def _narrow(qs: QuerySet[Profile], field: str, ids: QuerySet[Any, int]) -> QuerySet[Profile]:
     """Restrict ``qs`` to ``field IN ids``, choosing the plan shape by the filter's size.
 
     Ordered by name with a LIMIT, PostgreSQL walks the name index and probes each row against
-    the filter, expecting an early stop: right for popular filters, but for a rare one (593
-    cardiologists among 200,000 members) it walks tens of thousands of rows (70–200 ms).
-    Fetching a rare filter's ids first (one indexed query) turns the page into an id lookup
-    plus a small sort (~1 ms). Popular filters keep the subquery, where the walk stops early.
+    the filter, expecting an early stop: right for popular filters, but for a rare one it walks
+    tens of thousands of rows. Fetching a rare filter's ids first (one indexed query) turns the
+    page into an id lookup plus a small sort. Popular filters keep the subquery.
     """
     sample = list(ids[: SMALL_FILTER + 1])
     if len(sample) <= SMALL_FILTER:
         return qs.filter(**{f"{field}__in": sample}).annotate(_narrowed=Value(True))
     return qs.filter(**{f"{field}__in": ids})
+
+
+def _with_tag(qs: QuerySet[Profile], name: str, slug: str) -> QuerySet[Profile]:
+    """Members having the tag ``slug`` of the many-to-many field ``name`` (none if unknown)."""
+    descriptor = getattr(Profile, name)
+    tag_id = _tag_id(descriptor.field.related_model, slug)
+    if tag_id is None:
+        return qs.none()
+    through = descriptor.through
+    column = f"{descriptor.field.m2m_reverse_field_name()}_id"
+    return qs.filter(Exists(through.objects.filter(profile_id=OuterRef("pk"), **{column: tag_id})))
 
 
 def member_search(*, viewer: Any, filters: MemberFilters) -> QuerySet[Profile]:
@@ -101,29 +141,11 @@ def member_search(*, viewer: Any, filters: MemberFilters) -> QuerySet[Profile]:
             Q(display_name__icontains=term) | Q(headline__icontains=term) | Q(handle__iexact=term)
         )
     if filters.specialty:
-        qs = _narrow(
-            qs,
-            "pk",
-            Profile.specialties.through.objects.filter(
-                specialty__slug=filters.specialty
-            ).values_list("profile_id", flat=True),
-        )
+        qs = _with_tag(qs, "specialties", filters.specialty)
     if filters.goal:
-        qs = _narrow(
-            qs,
-            "pk",
-            Profile.goals.through.objects.filter(goal__slug=filters.goal).values_list(
-                "profile_id", flat=True
-            ),
-        )
+        qs = _with_tag(qs, "goals", filters.goal)
     if filters.interest:
-        qs = _narrow(
-            qs,
-            "pk",
-            Profile.interests.through.objects.filter(interest__slug=filters.interest).values_list(
-                "profile_id", flat=True
-            ),
-        )
+        qs = _with_tag(qs, "interests", filters.interest)
     if filters.organization:
         qs = _narrow(
             qs,

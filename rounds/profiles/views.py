@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rounds.core.errors import ApplicationError, NotFound, ValidationFailed
-from rounds.core.fragments import FRAGMENT_VERSION, cached_fragments
+from rounds.core.fragments import cached_fragment, cached_fragments, fragment_version
 from rounds.core.guidance import NETWORK_TYPES
 from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, map_errors, require_valid_id
@@ -90,6 +90,8 @@ SECTION_TITLES = {
 }
 ORG_PICKER_LIMIT = 20
 HOME_PREVIEW = 3
+#: Posts of the member's feed shown on the home page (the rest on /feed/).
+HOME_FEED_SIZE = 5
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -144,6 +146,15 @@ def home(request: HttpRequest) -> HttpResponse:
         "specialties",
         current_affiliations_prefetch(),
     )
+    from rounds.contacts.forms import QUICK_LOG_KINDS
+    from rounds.contacts.selectors import due_list_for
+
+    # "Due to reconnect": the five most overdue contacts (one indexed query).
+    reconnect = due_list_for(viewer=request.user, limit=5, whole=False)
+    from rounds.feed.selectors import home_feed
+
+    # The newest posts of the member's feed (bounded per-source scans; rounds.feed.selectors).
+    feed = home_feed(viewer=request.user, size=HOME_FEED_SIZE)
     return render(
         request,
         "profiles/home.html",
@@ -160,6 +171,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "incoming": incoming[:HOME_PREVIEW],
             "incoming_more": len(waiting) > HOME_PREVIEW,
             "suggestions": suggestions,
+            "reconnect": reconnect,
+            "quick_kinds": QUICK_LOG_KINDS,
+            "feed": feed,
         },
     )
 
@@ -181,6 +195,42 @@ def _home_suggestions(user: Any) -> list[Any]:
 # --- profile page ---------------------------------------------------------------------------
 
 
+PUBLIC_PARTS = ("avatar", "head", "main", "aside")
+
+
+def profile_public_html(profile: Profile) -> dict[str, Any]:
+    """The parts of ``profile``'s page that every viewer allowed to see it sees alike
+    (``profiles/_profile_public.html``), rendered once per ``updated_at`` and cached: a warm
+    profile page renders only the per-viewer parts. ``has_details`` says whether any of
+    about, positions, goals or interests is filled in."""
+
+    def build() -> dict[str, Any]:
+        details = profile_page_details(profile)
+        context = {
+            **details,
+            "profile": profile,
+            "bio_html": mark_safe(details["bio_html"]),  # noqa: S308  sanitised by render_markdown
+        }
+        parts: dict[str, Any] = {
+            name: render_to_string(f"profiles/_profile_public.html#{name}", context)
+            for name in PUBLIC_PARTS
+        }
+        parts["has_details"] = bool(
+            profile.bio
+            or details["current_affiliations"]
+            or details["past_affiliations"]
+            or details["goals"]
+            or details["interests"]
+        )
+        return parts
+
+    parts = cached_fragment("profile-public-html", profile.pk, profile.updated_at, build)
+    return {
+        name: mark_safe(value) if name in PUBLIC_PARTS else value  # noqa: S308  our templates
+        for name, value in parts.items()
+    }
+
+
 @require_GET
 @map_errors
 def profile_detail(request: HttpRequest, handle: str) -> HttpResponse:
@@ -188,16 +238,10 @@ def profile_detail(request: HttpRequest, handle: str) -> HttpResponse:
     viewer = request.user
     profile = access_profile_by_handle(viewer, handle)
     location = _location(profile)
-    details = profile_page_details(profile)
     context = {
         "profile": profile,
         "is_owner": is_owner(viewer, profile),
-        "current_affiliations": details["current_affiliations"],
-        "past_affiliations": details["past_affiliations"],
-        "specialties": details["specialties"],
-        "goals": details["goals"],
-        "interests": details["interests"],
-        "bio_html": mark_safe(details["bio_html"]),  # noqa: S308  sanitised by render_markdown
+        "public": profile_public_html(profile),
         "languages": [LANGUAGES.get(code, code) for code in profile.languages or []],
         "email": profile.user.email
         if can_see_field(viewer, profile, profile.email_visibility)
@@ -602,7 +646,7 @@ def _filter_form_key(request: HttpRequest, organization: Organization | None) ->
     page number (values and the "remove organization" link), the named organization's name,
     and the code. The vocabularies are data shipped with the code."""
     params = sorted((k, v) for k, values in request.GET.lists() if k != "page" for v in values)
-    raw = repr((FRAGMENT_VERSION, params, organization.name if organization else None))
+    raw = repr((fragment_version(), params, organization.name if organization else None))
     return hashlib.sha256(raw.encode()).hexdigest()
 
 

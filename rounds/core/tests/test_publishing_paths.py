@@ -25,6 +25,7 @@ from django.db import models
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 import rounds
 from rounds.core.models import GuardTally
@@ -130,6 +131,207 @@ def _note_stored(member, target):
     return None if request is None else request.note
 
 
+def _conversation(member: Profile) -> Any:
+    """A conversation with a connection, opened by them with a clean first message."""
+    from rounds.messaging.tests.factories import start
+    from rounds.network.tests.factories import connect
+
+    other = ProfileFactory(display_name="Ana Lucia Ferreira")
+    connect(member.user, other.user)
+    return start(other.user, member.user, body="Good to meet you at grand rounds.")
+
+
+def _message_page(client, member, target, text, acknowledge, htmx):
+    url = reverse("messaging:send", args=[target.conversation_id])
+    return _post(client, url, _ack({"body": text}, acknowledge, "1"), htmx)
+
+
+def _message_api(api, member, target, text, acknowledge):
+    path = f"/conversations/{target.conversation_id}/messages"
+    return api.post(path, _ack({"body": text}, acknowledge, True))
+
+
+def _message_stored(member, target):
+    from rounds.messaging.models import Message
+
+    newest = Message.objects.filter(conversation_id=target.conversation_id).order_by("-id")
+    return newest.values_list("body", flat=True).first()
+
+
+def _contact(member: Profile) -> Any:
+    """A contact in the member's private notebook (someone not on Rounds)."""
+    from rounds.contacts.tests.factories import add_contact
+
+    return add_contact(member.user, "Ana Lucia Ferreira")
+
+
+def _contact_note_page(client, member, target, text, acknowledge, htmx):
+    url = reverse("contacts:log", args=[target.pk])
+    data = {"kind": "note", "occurred_on": timezone.localdate().isoformat(), "body": text}
+    return _post(client, url, _ack(data, acknowledge, "1"), htmx)
+
+
+def _contact_note_api(api, member, target, text, acknowledge):
+    return api.post(
+        f"/contacts/{target.pk}/notes", _ack({"kind": "note", "body": text}, acknowledge, True)
+    )
+
+
+def _contact_note_stored(member, target):
+    from rounds.contacts.models import ContactNote
+
+    newest = ContactNote.objects.filter(contact=target).order_by("-id")
+    return newest.values_list("body", flat=True).first()
+
+
+def _how_met_page(client, member, target, text, acknowledge, htmx):
+    data = {"name": "Ana Lucia Ferreira", "how_met": text}
+    return _post(client, reverse("contacts:add"), _ack(data, acknowledge, "1"), htmx)
+
+
+def _how_met_api(api, member, target, text, acknowledge):
+    return api.post(
+        "/contacts", _ack({"name": "Ana Lucia Ferreira", "how_met": text}, acknowledge, True)
+    )
+
+
+def _how_met_stored(member, target):
+    from rounds.contacts.models import Contact
+
+    return Contact.objects.filter(owner=member.user).values_list("how_met", flat=True).first()
+
+
+def _post_page(client, member, target, text, acknowledge, htmx):
+    data = {"body": text, "audience": "public"}
+    return _post(client, reverse("feed:create"), _ack(data, acknowledge, "1"), htmx)
+
+
+def _post_api(api, member, target, text, acknowledge):
+    return api.post("/posts", _ack({"body": text, "audience": "public"}, acknowledge, True))
+
+
+def _post_stored(member, target):
+    from rounds.feed.models import Post
+
+    newest = Post.objects.filter(author=member.user).order_by("-id")
+    return newest.values_list("body", flat=True).first()
+
+
+def _public_post(member: Profile) -> Any:
+    """A public post by another member (the one commented on)."""
+    from rounds.feed.services import post_create
+
+    author = ProfileFactory(display_name="Ana Lucia Ferreira")
+    return post_create(actor=author.user, body="Our sepsis bundle audit is out.", audience="public")
+
+
+def _comment_page(client, member, target, text, acknowledge, htmx):
+    url = reverse("feed:comment", args=[target.pk])
+    return _post(client, url, _ack({"body": text}, acknowledge, "1"), htmx)
+
+
+def _comment_api(api, member, target, text, acknowledge):
+    return api.post(f"/posts/{target.pk}/comments", _ack({"body": text}, acknowledge, True))
+
+
+def _comment_stored(member, target):
+    from rounds.feed.models import Comment
+
+    newest = Comment.objects.filter(post=target, author=member.user).order_by("-id")
+    return newest.values_list("body", flat=True).first()
+
+
+# --- community (groups and forums) ------------------------------------------------------------
+
+
+def _group_name_page(client, member, target, text, acknowledge, htmx):
+    data = {"name": text, "visibility": "public", "description": "Clinicians comparing notes."}
+    return _post(client, reverse("community:create"), _ack(data, acknowledge, "1"), htmx)
+
+
+def _group_name_api(api, member, target, text, acknowledge):
+    return api.post("/groups", _ack({"name": text}, acknowledge, True))
+
+
+def _group_field_stored(field: str):
+    def stored(member, target):
+        from rounds.community.models import Group
+
+        return Group.objects.filter(created_by=member.user).values_list(field, flat=True).first()
+
+    return stored
+
+
+def _group_description_page(client, member, target, text, acknowledge, htmx):
+    data = {"name": "Sepsis Forum", "visibility": "public", "description": text}
+    return _post(client, reverse("community:create"), _ack(data, acknowledge, "1"), htmx)
+
+
+def _group_description_api(api, member, target, text, acknowledge):
+    return api.post(
+        "/groups", _ack({"name": "Sepsis Forum", "description": text}, acknowledge, True)
+    )
+
+
+def _forum_group(member: Profile) -> Any:
+    """A public group the member belongs to."""
+    from rounds.community.services import group_create
+
+    return group_create(actor=member.user, name="Hospital Medicine Forum")
+
+
+def _thread_page(field: str):
+    def submit(client, member, target, text, acknowledge, htmx):
+        data = {"title": "Handover tools", "body": "Which checklist do you use?", field: text}
+        url = reverse("community:thread_create", args=[target.slug])
+        return _post(client, url, _ack(data, acknowledge, "1"), htmx)
+
+    return submit
+
+
+def _thread_api(field: str):
+    def submit(api, member, target, text, acknowledge):
+        data = {"title": "Handover tools", "body": "Which checklist do you use?", field: text}
+        return api.post(f"/groups/{target.slug}/threads", _ack(data, acknowledge, True))
+
+    return submit
+
+
+def _thread_stored(field: str):
+    def stored(member, target):
+        from rounds.community.models import Thread
+
+        newest = Thread.objects.filter(group=target).order_by("-id")
+        return newest.values_list(field, flat=True).first()
+
+    return stored
+
+
+def _forum_thread(member: Profile) -> Any:
+    """A thread in a public group the member belongs to."""
+    from rounds.community.services import thread_create
+
+    group = _forum_group(member)
+    return thread_create(actor=member.user, group=group, title="Handover tools", body="Ideas?")
+
+
+def _reply_page(client, member, target, text, acknowledge, htmx):
+    url = reverse("community:reply_create", args=[target.group.slug, target.pk])
+    return _post(client, url, _ack({"body": text}, acknowledge, "1"), htmx)
+
+
+def _reply_api(api, member, target, text, acknowledge):
+    path = f"/groups/{target.group.slug}/threads/{target.pk}/replies"
+    return api.post(path, _ack({"body": text}, acknowledge, True))
+
+
+def _reply_stored(member, target):
+    from rounds.community.models import Reply
+
+    newest = Reply.objects.filter(thread=target).order_by("-id")
+    return newest.values_list("body", flat=True).first()
+
+
 PATHS = [
     Path(
         name="profile.bio",
@@ -160,11 +362,125 @@ PATHS = [
         page_ok=(302,),  # the connect page is a plain form: it redirects after sending
         api_ok=201,
     ),
+    Path(
+        name="messaging.message",
+        kind="message",
+        field="body",
+        arrange=_conversation,
+        page=_message_page,
+        api=_message_api,
+        stored=_message_stored,
+        api_ok=201,  # the page redirects (plain POST) or returns a fresh composer (htmx, 200)
+    ),
+    Path(
+        name="contacts.note",  # private, but patient identifiers are never stored
+        kind="other",
+        field="body",
+        arrange=_contact,
+        page=_contact_note_page,
+        api=_contact_note_api,
+        stored=_contact_note_stored,
+        page_ok=(302,),
+        api_ok=201,
+    ),
+    Path(
+        name="contacts.how_met",
+        kind="other",
+        field="how_met",
+        arrange=_nothing,
+        page=_how_met_page,
+        api=_how_met_api,
+        stored=_how_met_stored,
+        page_ok=(302,),
+        api_ok=201,
+    ),
+    Path(
+        name="feed.post",
+        kind="post",
+        field="body",
+        arrange=_nothing,
+        page=_post_page,
+        api=_post_api,
+        stored=_post_stored,
+        api_ok=201,  # the page redirects (plain POST) or returns a fresh composer (htmx, 200)
+    ),
+    Path(
+        name="feed.comment",
+        kind="comment",
+        field="body",
+        arrange=_public_post,
+        page=_comment_page,
+        api=_comment_api,
+        stored=_comment_stored,
+        page_ok=(302,),
+        api_ok=201,
+    ),
+    Path(
+        name="community.group_name",
+        kind="group_description",
+        field="name",
+        arrange=_nothing,
+        page=_group_name_page,
+        api=_group_name_api,
+        stored=_group_field_stored("name"),
+        page_ok=(302,),
+        api_ok=201,
+    ),
+    Path(
+        name="community.group_description",
+        kind="group_description",
+        field="description",
+        arrange=_nothing,
+        page=_group_description_page,
+        api=_group_description_api,
+        stored=_group_field_stored("description"),
+        page_ok=(302,),
+        api_ok=201,
+    ),
+    Path(
+        name="community.thread_title",
+        kind="thread",
+        field="title",
+        arrange=_forum_group,
+        page=_thread_page("title"),
+        api=_thread_api("title"),
+        stored=_thread_stored("title"),
+        page_ok=(302,),
+        api_ok=201,
+    ),
+    Path(
+        name="community.thread_body",
+        kind="thread",
+        field="body",
+        arrange=_forum_group,
+        page=_thread_page("body"),
+        api=_thread_api("body"),
+        stored=_thread_stored("body"),
+        page_ok=(302,),
+        api_ok=201,
+    ),
+    Path(
+        name="community.reply_body",
+        kind="reply",
+        field="body",
+        arrange=_forum_thread,
+        page=_reply_page,
+        api=_reply_api,
+        stored=_reply_stored,
+        page_ok=(302,),
+        api_ok=201,
+    ),
 ]
 
 #: Free-text columns that are not publishing paths, and why.
 NOT_PUBLISHED_BY_MEMBERS = {
+    "messaging.Message.body_html": "the sanitised rendering of Message.body, which passed the "
+    "guard (messaging.message) when it was sent",
+    "feed.PostRevision.body": "earlier versions of a post: each passed the guard (feed.post) "
+    "when it was published",
     "profiles.Organization.description": "no member-facing write path yet (staff edit it)",
+    "moderation.Report.details": "read only by moderators, never published; a report of a "
+    "patient-privacy breach must be able to quote what it reports",
 }
 
 INTERFACES = ["page", "page-htmx", "api"]

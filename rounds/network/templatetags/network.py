@@ -23,7 +23,9 @@ PENDING_COUNT_CAP = 100
 
 def my_profile_with_pending_count(request: Any, user: Any) -> Any:
     """The signed-in member's profile (None without one) with the pending request count
-    annotated, in one query; the count is kept on the request for ``pending_request_count``."""
+    annotated, in one query; the count is kept on the request for ``pending_request_count``.
+    The same query counts conversations waiting for the member (``unread_conversation_count``
+    in ``rounds.messaging.templatetags.messaging``)."""
     from django.db.models import Count, IntegerField, OuterRef, Subquery
     from django.db.models.functions import Coalesce
 
@@ -38,13 +40,20 @@ def my_profile_with_pending_count(request: Any, user: Any) -> Any:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    from rounds.messaging.selectors import unread_conversations_subquery
+    from rounds.notifications.selectors import PROFILE_USER_ID, unread_count_annotation
+
     profile = (
         Profile.objects.filter(user=user)
         .annotate(pending_requests=Coalesce(Subquery(waiting, output_field=IntegerField()), 0))
+        .annotate(unread_conversations=unread_conversations_subquery(OuterRef("user_id")))
+        .annotate(unread_notifications=unread_count_annotation(user_column=PROFILE_USER_ID))
         .first()
     )
     if profile is not None:
         request._pending_request_count = min(profile.pending_requests, PENDING_COUNT_CAP)
+        request._unread_notification_count = profile.unread_notifications  # capped at 100
+        request._unread_conversation_count = profile.unread_conversations
         user.profile = profile  # the reverse one-to-one cache: user.profile needs no query
     return profile
 

@@ -30,6 +30,7 @@ from rounds.network.services import (
 )
 from rounds.network.tests.factories import connect
 from rounds.profiles.models import Goal
+from rounds.profiles.services import profile_update
 from rounds.profiles.tests.factories import AffiliationFactory, OrganizationFactory, ProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -249,14 +250,44 @@ def test_my_network_never_shows_another_members_data(client, alice, bob, carol):
 
 
 def test_connections_list_shows_my_side_with_label_type_and_privacy_note(as_alice, alice, bob):
-    """The list shows each contact with my label, my network type and who sees them (only me)."""
+    """The list shows each contact with my label, my network type and who sees them (only me);
+    the controls to change them open per connection (no form per row)."""
     connect(alice.user, bob.user)
     connection_set_label(actor=alice.user, other_id=bob.user.pk, label="colleague")
     page = html(as_alice.get(reverse("network:connections")))
     assert "Bob Brown" in page
-    assert re.search(r'value="colleague"\s+selected', page)
+    assert re.search(r'class="badge">Colleague<span class="visually-hidden"> \(your private', page)
     assert "only you see your label and network" in page
     assert 'data-place="labels_private"' in page
+    assert "<select" not in page.split('id="results"')[1]
+    edit = reverse("network:connection", args=["bob"])
+    assert f'href="{edit}?next=' in page
+
+
+def test_connection_controls_open_in_place_and_close_back_to_the_row(as_alice, alice, bob):
+    """From the list, htmx opens one connection's controls in place and "Done" closes them."""
+    connect(alice.user, bob.user)
+    listing = reverse("network:connections")
+    from_list = {**HTMX, "HTTP_HX_CURRENT_URL": f"http://testserver{listing}"}
+    url = reverse("network:connection", args=["bob"])
+    opened = html(as_alice.get(url, {"next": listing}, **from_list))
+    assert opened.lstrip().startswith(f'<li id="conn-{bob.user.pk}"')
+    assert re.search(r'<select id="label-\d+"', opened)
+    assert "?view=row&amp;next=" in opened
+    closed = html(as_alice.get(url, {"view": "row", "next": listing}, **from_list))
+    assert closed.lstrip().startswith(f'<li id="conn-{bob.user.pk}"')
+    assert "<select" not in closed and "Edit label and network" in closed
+
+
+def test_connections_list_shows_a_changed_label_at_once(as_alice, alice, bob):
+    """A row is cached under what it shows: a new label (or a profile edit) shows next time."""
+    connect(alice.user, bob.user)
+    url = reverse("network:connections")
+    assert not re.search(r'class="badge">Mentor<', html(as_alice.get(url)))
+    connection_set_label(actor=alice.user, other_id=bob.user.pk, label="mentor")
+    assert re.search(r'class="badge">Mentor<', html(as_alice.get(url)))
+    profile_update(actor=bob.user, profile=bob, changes={"headline": "Nephrologist, Lyon"})
+    assert "Nephrologist, Lyon" in html(as_alice.get(url))
 
 
 def test_connections_list_never_shows_the_other_sides_label_or_type(as_alice, alice, bob):

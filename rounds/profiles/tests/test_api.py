@@ -827,3 +827,11 @@ def test_signup_verify_login_edit_profile_and_appear_in_directory(settings):
     profile = colleague.get(f"/members/{handle}").json()
     assert profile["headline"] == "Interventional cardiologist"
     assert profile["email"] is None
+
+
+@pytest.mark.parametrize("q", ["a", "jo"])
+def test_member_search_asks_for_three_letters(member, q):
+    """The API answers a one- or two-letter search with a 422 on ``q``."""
+    response = api_as(member.user).get("/members", {"q": q})
+    assert response.status_code == 422
+    assert "Type at least 3 letters" in response.json()["errors"]["q"][0]

@@ -1172,3 +1172,12 @@ def test_messages_are_shown(member_client, member):
     """Django messages appear on the next page."""
     response = member_client.post(section_url("about"), {"bio": "Hello"}, follow=True)
     assert "About: saved." in response.content.decode()
+
+
+@pytest.mark.parametrize("q", ["a", "jo", " x "])
+def test_directory_asks_for_three_letters(member_client, q):
+    """A one- or two-letter search is a 400 that says how many letters to type (no index
+    serves such fragments: they scanned every member)."""
+    response = member_client.get(reverse("profiles:directory"), {"q": q})
+    assert response.status_code == 400
+    assert "Type at least 3 letters" in response.content.decode()

@@ -60,11 +60,14 @@ class Command(BaseCommand):
 
         demo = User.objects.filter(email=DEMO_EMAIL).values_list("pk", flat=True).first()
         ties = seed_demo_network(demo_user_id=demo, seed=options["seed"])
+        from rounds.messaging.demo import seed_demo_conversations
+
+        conversations = seed_demo_conversations(demo_user_id=demo, seed=options["seed"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {summary.members} members ({members} generated + demo + staff), "
                 f"{summary.organizations} organizations, {summary.affiliations} affiliations, "
-                f"{ties} connections "
+                f"{ties} connections, {conversations} conversations with the demo member "
                 f"in {summary.seconds:.1f} s (seed {options['seed']})."
             )
         )

@@ -1,0 +1,235 @@
+"""Reads of the notebook. Every selector takes ``viewer`` and returns only the viewer's own rows,
+with what the page or endpoint shows already joined or prefetched (constant query counts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from rounds.core.errors import ValidationFailed
+
+from .models import Contact, ContactImport, ContactNote, ContactTag, NotebookSettings
+from .services import DUE_HORIZON, effective_cadence, settings_for, tag_cadences_for
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+MAX_CURSOR = 60
+_CURSOR = re.compile(r"(-?[0-9]{1,19})_([0-9]{1,19})")
+
+
+def _tags_prefetch() -> Prefetch[Any]:
+    return Prefetch("tags", queryset=ContactTag.objects.order_by("name", "id"))
+
+
+def contact_list_for(
+    *,
+    viewer: Any,
+    q: str = "",
+    tag_id: int | None = None,
+    network_type: str = "",
+    kind: str = "",
+    archived: bool = False,
+) -> QuerySet[Contact]:
+    """The viewer's contacts by name: ``q`` matches name, organization, title or email;
+    ``kind`` "member" or "other"; archived ones only when ``archived``."""
+    qs = Contact.objects.filter(owner_id=viewer.pk, archived=archived)
+    if q:
+        q = q.strip()
+        qs = qs.filter(
+            Q(name__icontains=q)
+            | Q(organization__icontains=q)
+            | Q(title__icontains=q)
+            | Q(email__icontains=q)
+        )
+    if tag_id:
+        qs = qs.filter(tags__id=tag_id)
+    if network_type:
+        qs = qs.filter(network_type=network_type)
+    if kind == "member":
+        qs = qs.filter(member__isnull=False)
+    elif kind == "other":
+        qs = qs.filter(member__isnull=True)
+    return (
+        qs.select_related("member__profile")
+        .prefetch_related(_tags_prefetch())
+        .order_by("name", "id")
+    )
+
+
+def contact_counts_for(*, viewer: Any) -> dict[str, int]:
+    """How many active contacts the viewer has: all, members, archived (one query)."""
+    row = Contact.objects.filter(owner_id=viewer.pk).aggregate(
+        total=Count("id", filter=Q(archived=False)),
+        members=Count("id", filter=Q(archived=False, member__isnull=False)),
+        archived=Count("id", filter=Q(archived=True)),
+    )
+    return {key: int(value or 0) for key, value in row.items()}
+
+
+# --- due to reconnect ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DueItem:
+    """A contact due to reconnect. ``days_overdue``: whole days since it fell due (0: today;
+    negative: due in that many days, within the week ahead)."""
+
+    contact: Contact
+    days_overdue: int
+
+    @property
+    def due_in(self) -> int:
+        return -self.days_overdue
+
+
+@dataclass(frozen=True, slots=True)
+class DuePage:
+    items: list[DueItem]
+    next_cursor: str | None
+
+
+def encode_cursor(contact: Contact) -> str:
+    delta = contact.due_at - EPOCH
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return f"{micros}_{contact.pk}"
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    """``(due_at, id)`` of the last item of the previous page; ValidationFailed if malformed."""
+    try:
+        match = _CURSOR.fullmatch(cursor) if len(cursor) <= MAX_CURSOR else None
+        if match is None:
+            raise ValueError(cursor)
+        micros, pk = int(match[1]), int(match[2])
+        if not (0 < pk <= 2**63 - 1 and -(2**62) < micros < 2**62):
+            raise ValueError(cursor)
+        return EPOCH + dt.timedelta(microseconds=micros), pk
+    except (ValueError, OverflowError) as exc:
+        raise ValidationFailed(
+            "This cursor is not valid; start from the first page.", field="cursor"
+        ) from exc
+
+
+#: What a row of the due list shows (its page and the home page): name, position, network,
+#: last conversation, due date, and the member's name, handle and photo. Loading only these
+#: (not the notes-like texts, nor the member's whole profile) keeps a 20-row page cheap.
+DUE_ROW_FIELDS = (
+    "id",
+    "owner",
+    "member",
+    "name",
+    "title",
+    "organization",
+    "network_type",
+    "last_interaction_at",
+    "due_at",
+    "member__is_active",
+    "member__profile__user",
+    "member__profile__handle",
+    "member__profile__display_name",
+    "member__profile__avatar",
+)
+
+
+def due_queryset(
+    *, viewer: Any, now: dt.datetime | None = None, whole: bool = True
+) -> QuerySet[Contact]:
+    """Contacts due by a week from now, most overdue first (the index ``(owner, due_at, id)``
+    where not archived serves both the filter and the order). ``whole``: every field and the
+    tags (the API); otherwise only ``DUE_ROW_FIELDS`` (the pages)."""
+    now = now or timezone.now()
+    qs = Contact.objects.filter(
+        owner_id=viewer.pk, archived=False, due_at__lte=now + DUE_HORIZON
+    ).select_related("member__profile")
+    qs = qs.prefetch_related(_tags_prefetch()) if whole else qs.only(*DUE_ROW_FIELDS)
+    return qs.order_by("due_at", "id")
+
+
+def due_list_for(
+    *,
+    viewer: Any,
+    cursor: str = "",
+    limit: int = 20,
+    now: dt.datetime | None = None,
+    whole: bool = True,
+) -> DuePage:
+    """One page of "due to reconnect" after ``cursor`` (keyset on ``(due_at, id)``);
+    ``whole`` as for ``due_queryset``."""
+    now = now or timezone.now()
+    qs = due_queryset(viewer=viewer, now=now, whole=whole)
+    if cursor:
+        due_at, pk = decode_cursor(cursor)
+        qs = qs.filter(Q(due_at__gt=due_at) | Q(due_at=due_at, pk__gt=pk))
+    rows = list(qs[: limit + 1])
+    items = [DueItem(contact=c, days_overdue=(now - c.due_at).days) for c in rows[:limit]]
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return DuePage(items=items, next_cursor=next_cursor)
+
+
+# --- one contact ---------------------------------------------------------------------------------
+
+
+def note_list_for(*, contact: Contact) -> QuerySet[ContactNote]:
+    """The contact's notes, newest first (the contact was resolved through access)."""
+    return ContactNote.objects.filter(contact_id=contact.pk).order_by("-occurred_on", "-id")
+
+
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    days: int
+    source: str  # "contact", "tag" or "default"
+
+
+def cadence_of(contact: Contact) -> Cadence:
+    """The contact's effective cadence and where it comes from (two queries)."""
+    settings = settings_for(contact.owner_id)
+    tag_cadence = tag_cadences_for(contact.owner_id, [contact.pk]).get(contact.pk)
+    days = effective_cadence(contact, settings, tag_cadence)
+    if contact.cadence_days:
+        source = "contact"
+    elif tag_cadence:
+        source = "tag"
+    else:
+        source = "default"
+    return Cadence(days=days, source=source)
+
+
+# --- tags, settings, imports -----------------------------------------------------------------------
+
+
+def tag_list_for(*, viewer: Any) -> QuerySet[ContactTag]:
+    """The viewer's tags by name, each with how many contacts carry it."""
+    return (
+        ContactTag.objects.filter(owner_id=viewer.pk)
+        .annotate(contact_count=Count("contacts"))
+        .order_by("name", "id")
+    )
+
+
+def notebook_settings_for(*, viewer: Any) -> NotebookSettings:
+    return settings_for(viewer.pk)
+
+
+def import_list_for(*, viewer: Any) -> QuerySet[ContactImport]:
+    """The viewer's imports, newest first, without their (large) rows."""
+    return (
+        ContactImport.objects.filter(owner_id=viewer.pk)
+        .defer("rows", "warnings")
+        .order_by("-created_at", "-id")
+    )
+
+
+def contacts_for_export(*, viewer: Any, contact_id: int | None = None) -> QuerySet[Contact]:
+    """Contacts for a vCard export (all, archived too, or one), with their tags and member."""
+    qs = Contact.objects.filter(owner_id=viewer.pk)
+    if contact_id is not None:
+        qs = qs.filter(pk=contact_id)
+    return (
+        qs.select_related("member__profile")
+        .prefetch_related(_tags_prefetch())
+        .order_by("name", "id")
+    )

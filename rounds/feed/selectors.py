@@ -1,0 +1,464 @@
+"""Reads for posts and the feed. Every read goes through ``posts_visible_to(viewer)``.
+
+Visibility (one rule, used by every page, the API and the moderation adapter): the author
+always sees their own post (hidden/removed ones with the moderators' reason); anyone else sees
+it only when it is ``visible``, no block stands between them (either way), and the audience
+admits them: public → anyone; members → signed-in members; connections → the author's
+connections; group → whoever may read the group (``rounds.community.selectors
+.readable_group_ids``).
+
+The home feed (``home_feed``) is a merge of bounded per-source scans, each limited to the page
+size + 1 and keyset-paginated on ``(created_at, id)``:
+
+1. *people*: the member, their connections and the members they follow (each list capped at
+   ``MAX_SOURCE_PEOPLE``, most recent ties first), minus muted members — index
+   ``post_author_recent_idx`` (author, -created_at, -id);
+2. *topics*: posts naming a topic the member follows (minus muted topics) — index
+   ``posttopic_recent_idx`` (topic, -created_at, -post);
+3. *groups*: posts in the member's groups — index ``post_group_recent_idx``.
+
+The page is the newest ``size`` of the union (deduplicated). Every post of the true page is
+among its own source's newest ``size`` below the cursor, so the merge is exact; new posts are
+newer than any cursor, so paging on never repeats or skips a post while others publish.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from rounds.core.errors import ValidationFailed
+from rounds.moderation.registry import ModerationState
+
+from .models import Audience, Bookmark, Comment, Like, Mute, Post, PostRevision, PostTopic, Topic
+
+#: Most people (connections, followees) a feed reads from per source; most recent ties first.
+MAX_SOURCE_PEOPLE = 5000
+DEFAULT_FEED_SIZE = 20
+MAX_FEED_SIZE = 50
+MAX_CURSOR_LENGTH = 100
+#: Posts of the newcomer's fallback ("recent in your specialty").
+FALLBACK_SIZE = 10
+
+
+def _member(viewer: Any) -> bool:
+    return viewer is not None and getattr(viewer, "is_authenticated", False)
+
+
+def blocked_ids(viewer: Any) -> set[int]:
+    """Members the viewer blocked or who blocked the viewer (cached on the viewer object)."""
+    from rounds.community.selectors import blocked_ids_for
+
+    return blocked_ids_for(viewer)
+
+
+def _audience_q(viewer: Any, prefix: str = "") -> Q:
+    """Posts whose audience admits ``viewer`` (blocks and moderation aside)."""
+    from rounds.community.selectors import readable_group_ids
+    from rounds.network.models import Connection
+
+    p = prefix
+    q = Q(**{f"{p}audience": Audience.PUBLIC})
+    q |= Q(**{f"{p}audience": Audience.GROUP, f"{p}group_id__in": readable_group_ids(viewer)})
+    if _member(viewer):
+        q |= Q(**{f"{p}audience": Audience.MEMBERS})
+        connected = Connection.objects.filter(owner_id=viewer.pk).values("other_id")
+        q |= Q(**{f"{p}audience": Audience.CONNECTIONS, f"{p}author_id__in": connected})
+    return q
+
+
+def visible_q(viewer: Any, prefix: str = "") -> Q:
+    """The visibility rule as a ``Q`` (see the module docstring)."""
+    p = prefix
+    q = Q(**{f"{p}moderation_state": ModerationState.VISIBLE}) & _audience_q(viewer, prefix)
+    # A member whose account deletion is scheduled is hidden from everyone at once.
+    q &= ~Q(**{f"{p}author__deletion_scheduled": True})
+    if _member(viewer):
+        blocked = blocked_ids(viewer)
+        if blocked:
+            q &= ~Q(**{f"{p}author_id__in": blocked})
+        q |= Q(**{f"{p}author_id": viewer.pk})
+    return q
+
+
+def posts_visible_to(viewer: Any) -> QuerySet[Post]:
+    """Every post ``viewer`` may see, newest first, with authors' profiles."""
+    return (
+        Post.objects.filter(visible_q(viewer))
+        .select_related("author__profile", "group")
+        .order_by("-created_at", "-id")
+    )
+
+
+def can_see_post(viewer: Any, post: Post) -> bool:
+    """Whether ``viewer`` may see ``post`` (one query; the same rule as ``posts_visible_to``)."""
+    return Post.objects.filter(visible_q(viewer), pk=post.pk).exists()
+
+
+# --- cursors ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in a newest-first list: the last item's ``(at, id)``."""
+
+    at: datetime
+    id: int
+
+    def encode(self) -> str:
+        raw = f"{self.at.isoformat()}|{self.id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, value: str | None) -> Cursor | None:
+        """Parse a cursor from a query string; None for none. Junk raises ValidationFailed."""
+        if value is None or value == "":
+            return None
+        invalid = ValidationFailed("That page link is not valid; start again.", field="cursor")
+        if len(value) > MAX_CURSOR_LENGTH:
+            raise invalid
+        try:
+            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+            at_text, id_text = raw.split("|")
+            at = parse_datetime(at_text)
+            ident = int(id_text)
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise invalid from None
+        if at is None or timezone.is_naive(at) or not 0 < ident <= 2**63 - 1:
+            raise invalid
+        return cls(at=at, id=ident)
+
+
+def _before(cursor: Cursor | None, at: str = "created_at", ident: str = "id") -> Q:
+    if cursor is None:
+        return Q()
+    return Q(**{f"{at}__lt": cursor.at}) | Q(**{at: cursor.at, f"{ident}__lt": cursor.id})
+
+
+@dataclass
+class FeedPage:
+    """A page of posts (decorated for the viewer) and the cursor of the next one."""
+
+    items: list[Post]
+    next_cursor: str | None
+    fallback: list[Post] = field(default_factory=list)
+    has_sources: bool = True
+
+
+def clamp_size(size: int | None) -> int:
+    if not size:
+        return DEFAULT_FEED_SIZE
+    return max(1, min(int(size), MAX_FEED_SIZE))
+
+
+# --- the viewer's own lists ---------------------------------------------------------------------
+
+
+@dataclass
+class Mutes:
+    members: set[int]
+    topics: set[int]
+
+
+def mutes_of(viewer: Any) -> Mutes:
+    """The members and topics ``viewer`` muted (one query)."""
+    members: set[int] = set()
+    topics: set[int] = set()
+    if _member(viewer):
+        for member_id, topic_id in Mute.objects.filter(user_id=viewer.pk).values_list(
+            "muted_user_id", "topic_id"
+        ):
+            if member_id:
+                members.add(member_id)
+            if topic_id:
+                topics.add(topic_id)
+    return Mutes(members=members, topics=topics)
+
+
+def _mute_filter(qs: QuerySet[Post], viewer: Any, mutes: Mutes) -> QuerySet[Post]:
+    """Drop posts by muted members and posts naming a muted topic (never the viewer's own)."""
+    if mutes.members:
+        qs = qs.exclude(author_id__in=mutes.members)
+    if mutes.topics:
+        muted = PostTopic.objects.filter(post_id=OuterRef("pk"), topic_id__in=mutes.topics)
+        qs = qs.exclude(Q(Exists(muted)) & ~Q(author_id=viewer.pk))
+    return qs
+
+
+def feed_people(viewer: Any) -> set[int]:
+    """The member, their connections and followees (bounded, most recent ties first)."""
+    from rounds.network.models import Connection, Follow
+
+    connections = Connection.objects.filter(owner_id=viewer.pk).order_by("-created_at", "-id")
+    follows = Follow.objects.filter(follower_id=viewer.pk).order_by("-created_at", "-id")
+    people = {viewer.pk}
+    people.update(connections.values_list("other_id", flat=True)[:MAX_SOURCE_PEOPLE])
+    people.update(follows.values_list("followee_id", flat=True)[:MAX_SOURCE_PEOPLE])
+    return people
+
+
+def home_feed(
+    *, viewer: Any, cursor: Cursor | None = None, size: int = DEFAULT_FEED_SIZE
+) -> FeedPage:
+    """The member's home feed, newest first (see the module docstring for the design).
+
+    A member with no sources at all, on the first page, gets ``fallback``: recent public posts
+    from members of their specialty (or recent public posts), so a newcomer never sees an
+    empty page; ``has_sources`` tells the page to show how to fill the feed.
+    """
+    from rounds.community.selectors import member_group_ids
+
+    size = clamp_size(size)
+    mutes = mutes_of(viewer)
+    people = feed_people(viewer) - mutes.members - blocked_ids(viewer)
+    topic_ids = (
+        set(Topic.objects.filter(follows__user_id=viewer.pk).values_list("id", flat=True))
+        - mutes.topics
+    )
+    group_ids = list(member_group_ids(viewer))
+    base = _mute_filter(posts_visible_to(viewer).filter(_before(cursor)), viewer, mutes)
+    sources = [base.filter(author_id__in=people)]
+    if topic_ids:
+        linked = PostTopic.objects.filter(topic_id__in=topic_ids).values("post_id")
+        sources.append(base.filter(id__in=linked))
+    if group_ids:
+        sources.append(base.filter(group_id__in=group_ids))
+    merged: dict[int, Post] = {}
+    for source in sources:
+        for post in source[: size + 1]:
+            merged.setdefault(post.pk, post)
+    ordered = sorted(merged.values(), key=lambda p: (p.created_at, p.pk), reverse=True)
+    items = ordered[:size]
+    next_cursor = (
+        Cursor(items[-1].created_at, items[-1].pk).encode() if len(ordered) > size else None
+    )
+    has_sources = len(people) > 1 or bool(topic_ids) or bool(group_ids)
+    fallback: list[Post] = []
+    if cursor is None and len(items) < 3 and not has_sources:
+        fallback = newcomer_fallback(viewer=viewer, mutes=mutes)
+        decorate(viewer, fallback)
+    decorate(viewer, items)
+    return FeedPage(
+        items=items, next_cursor=next_cursor, fallback=fallback, has_sources=has_sources
+    )
+
+
+def newcomer_fallback(*, viewer: Any, mutes: Mutes | None = None) -> list[Post]:
+    """Recent public posts by members who share a specialty with ``viewer`` (or, when there
+    are none, recent public posts), excluding the viewer's own."""
+    from rounds.profiles.models import Profile
+
+    mutes = mutes or mutes_of(viewer)
+    public = _mute_filter(
+        posts_visible_to(viewer).filter(audience=Audience.PUBLIC).exclude(author_id=viewer.pk),
+        viewer,
+        mutes,
+    )
+    specialty_ids = list(
+        Profile.specialties.through.objects.filter(profile__user_id=viewer.pk).values_list(
+            "specialty_id", flat=True
+        )
+    )
+    if specialty_ids:
+        peers = Profile.specialties.through.objects.filter(
+            profile__user_id=OuterRef("author_id"), specialty_id__in=specialty_ids
+        )
+        same = list(public.filter(Exists(peers))[:FALLBACK_SIZE])
+        if same:
+            return same
+    return list(public[:FALLBACK_SIZE])
+
+
+def topic_feed(
+    *, viewer: Any, topic: Topic, cursor: Cursor | None = None, size: int = DEFAULT_FEED_SIZE
+) -> FeedPage:
+    """Posts naming ``topic`` the viewer may see, newest first (muted members left out)."""
+    size = clamp_size(size)
+    mutes = mutes_of(viewer)
+    qs = posts_visible_to(viewer).filter(_before(cursor))
+    if mutes.members:
+        qs = qs.exclude(author_id__in=mutes.members)
+    linked = PostTopic.objects.filter(topic=topic).values("post_id")
+    rows = list(qs.filter(id__in=linked)[: size + 1])
+    items = rows[:size]
+    decorate(viewer, items)
+    next_cursor = Cursor(items[-1].created_at, items[-1].pk).encode() if len(rows) > size else None
+    return FeedPage(items=items, next_cursor=next_cursor)
+
+
+def bookmarks_page(
+    *, viewer: Any, cursor: Cursor | None = None, size: int = DEFAULT_FEED_SIZE
+) -> FeedPage:
+    """The viewer's bookmarked posts they may still see, most recently bookmarked first."""
+    size = clamp_size(size)
+    marks = (
+        Bookmark.objects.filter(_before(cursor), user_id=viewer.pk)
+        .filter(Exists(Post.objects.filter(visible_q(viewer), pk=OuterRef("post_id"))))
+        .select_related("post__author__profile", "post__group")
+        .order_by("-created_at", "-id")
+    )
+    rows = list(marks[: size + 1])
+    items = [mark.post for mark in rows[:size]]
+    decorate(viewer, items)
+    last = rows[size - 1] if len(rows) > size else None
+    return FeedPage(
+        items=items, next_cursor=Cursor(last.created_at, last.pk).encode() if last else None
+    )
+
+
+def decorate(viewer: Any, posts: list[Post]) -> list[Post]:
+    """Attach what a post card shows for ``viewer`` in a constant number of queries:
+    ``viewer_liked``, ``viewer_bookmarked``, ``shown_original`` (the repost's original when the
+    viewer may see it; None otherwise) and ``is_own``."""
+    if not posts:
+        return posts
+    ids = [post.pk for post in posts]
+    liked: set[int] = set()
+    marked: set[int] = set()
+    if _member(viewer):
+        liked = set(
+            Like.objects.filter(user_id=viewer.pk, post_id__in=ids).values_list(
+                "post_id", flat=True
+            )
+        )
+        marked = set(
+            Bookmark.objects.filter(user_id=viewer.pk, post_id__in=ids).values_list(
+                "post_id", flat=True
+            )
+        )
+    original_ids = {post.repost_of_id for post in posts if post.repost_of_id}
+    originals: dict[int, Post] = {}
+    if original_ids:
+        originals = {p.pk: p for p in posts_visible_to(viewer).filter(pk__in=original_ids)}
+    for post in posts:
+        post.viewer_liked = post.pk in liked  # type: ignore[attr-defined]
+        post.viewer_bookmarked = post.pk in marked  # type: ignore[attr-defined]
+        post.shown_original = originals.get(post.repost_of_id or 0)  # type: ignore[attr-defined]
+        post.is_own = _member(viewer) and post.author_id == viewer.pk  # type: ignore[attr-defined]
+    return posts
+
+
+# --- one post -----------------------------------------------------------------------------------
+
+
+MAX_COMMENTS_PAGE = 50
+
+
+@dataclass
+class CommentPage:
+    items: list[Comment]
+    next_after: int | None
+
+
+def comments_for(
+    *, viewer: Any, post: Post, after: int | None = None, size: int = MAX_COMMENTS_PAGE
+) -> CommentPage:
+    """Top-level comments of ``post`` oldest first (after comment id ``after``), each with its
+    visible replies in ``shown_replies``. Hidden/removed comments only for their authors;
+    comments of blocked members never."""
+    size = max(1, min(size, MAX_COMMENTS_PAGE))
+    visible = _comment_visible_q(viewer)
+    qs = Comment.objects.filter(visible, post=post, parent__isnull=True).select_related(
+        "author__profile"
+    )
+    if after:
+        qs = qs.filter(id__gt=after)
+    rows = list(qs.order_by("id")[: size + 1])
+    items = rows[:size]
+    by_parent: dict[int, list[Comment]] = {c.pk: [] for c in items}
+    if items:
+        replies = (
+            Comment.objects.filter(visible, parent_id__in=list(by_parent))
+            .select_related("author__profile")
+            .order_by("id")
+        )
+        for reply in replies:
+            by_parent[reply.parent_id or 0].append(reply)
+    for comment in items:
+        comment.shown_replies = by_parent[comment.pk]  # type: ignore[attr-defined]
+    return CommentPage(items=items, next_after=items[-1].pk if len(rows) > size else None)
+
+
+def _comment_visible_q(viewer: Any) -> Q:
+    q = Q(moderation_state=ModerationState.VISIBLE)
+    if _member(viewer):
+        blocked = blocked_ids(viewer)
+        if blocked:
+            q &= ~Q(author_id__in=blocked)
+        q |= Q(author_id=viewer.pk)
+    return q
+
+
+def comments_visible_to(viewer: Any) -> QuerySet[Comment]:
+    """Comments ``viewer`` may see: on posts they may see, by the comment visibility rule."""
+    return Comment.objects.filter(
+        _comment_visible_q(viewer), post__in=Post.objects.filter(visible_q(viewer)).values("pk")
+    ).select_related("author__profile", "post")
+
+
+def revisions_of(post: Post) -> list[PostRevision]:
+    """Earlier versions of ``post``, newest first (the caller already checked access)."""
+    return list(post.revisions.order_by("-id"))
+
+
+_TOPIC_SLUG = re.compile(r"[A-Za-z0-9_-]{1,50}")
+
+
+def topic_by_slug(slug: str) -> Topic | None:
+    """The topic ``slug`` names (case-insensitive); None for anything that cannot be one."""
+    if not isinstance(slug, str) or not _TOPIC_SLUG.fullmatch(slug):
+        return None
+    return Topic.objects.filter(slug=slug.lower()).first()
+
+
+def follows_topic(viewer: Any, topic: Topic) -> bool:
+    return _member(viewer) and topic.follows.filter(user_id=viewer.pk).exists()
+
+
+def mutes_list(*, viewer: Any) -> list[Mute]:
+    return list(
+        Mute.objects.filter(user_id=viewer.pk)
+        .select_related("muted_user__profile", "topic")
+        .order_by("-created_at", "-id")[:500]
+    )
+
+
+def followed_topics(*, viewer: Any) -> list[Topic]:
+    return list(Topic.objects.filter(follows__user_id=viewer.pk).order_by("slug")[:500])
+
+
+@dataclass
+class DiscussionPage:
+    items: list[Any]
+    next_cursor: str | None
+
+
+def discussions(
+    *, viewer: Any, cursor: Cursor | None = None, size: int = DEFAULT_FEED_SIZE
+) -> DiscussionPage:
+    """Recent threads in the member's groups, by latest activity (hidden/removed and blocked
+    authors' threads left out, as in the forums)."""
+    from rounds.community.models import Thread
+    from rounds.community.selectors import member_group_ids, visible_content_q
+
+    size = clamp_size(size)
+    qs = (
+        Thread.objects.filter(visible_content_q(viewer), group_id__in=member_group_ids(viewer))
+        .filter(_before(cursor, at="last_activity_at"))
+        .select_related("group", "author__profile")
+        .order_by("-last_activity_at", "-id")
+    )
+    rows = list(qs[: size + 1])
+    items = rows[:size]
+    next_cursor = (
+        Cursor(items[-1].last_activity_at, items[-1].pk).encode() if len(rows) > size else None
+    )
+    return DiscussionPage(items=items, next_cursor=next_cursor)

@@ -1,0 +1,412 @@
+"""Writes for posts: publish (or repost), edit (history kept), delete; comments; likes;
+bookmarks; following and muting topics; muting members.
+
+Each service: rate limit first (posts, comments) → validate → one transaction → guard the text
+(``feed.post`` / ``feed.comment`` publishing paths) → write → notify (``notify`` queues email
+after commit). Deleting a post deletes it everywhere at once (its comments, likes, bookmarks
+and history go with it; reposts of it say the original was deleted).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from rounds.core.audit import audit
+from rounds.core.errors import Forbidden, NotFound, ValidationFailed
+from rounds.core.markdown import topic_names
+from rounds.core.publishing import guard_text, publishing_path
+from rounds.core.ratelimit import rate_limit
+from rounds.notifications.models import Kind
+from rounds.notifications.services import notify
+
+from .access import access_comment_by_id, access_post_by_id, access_topic_by_slug
+from .models import (
+    AUDIENCE_BREADTH,
+    MAX_COMMENT,
+    MAX_POST,
+    MAX_TOPICS_PER_POST,
+    Audience,
+    Bookmark,
+    Comment,
+    Like,
+    Mute,
+    Post,
+    PostRevision,
+    PostTopic,
+    Topic,
+    TopicFollow,
+)
+
+POST_PATH = publishing_path("feed.post", kind="post", field="body", model_field="feed.Post.body")
+COMMENT_PATH = publishing_path(
+    "feed.comment", kind="comment", field="body", model_field="feed.Comment.body"
+)
+
+
+def post_url(post: Post | int) -> str:
+    return reverse("feed:post", args=[post if isinstance(post, int) else post.pk])
+
+
+def _display_name(user: Any) -> str:
+    profile = getattr(user, "profile", None)
+    return profile.display_name if profile is not None else "A member"
+
+
+def clean_text(value: Any, *, limit: int, noun: str, required: bool = True) -> str:
+    """The text as stored (trimmed), or ValidationFailed on field ``body``."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationFailed(f"The {noun} must be text.", field="body")
+    value = value.strip()
+    if required and not value:
+        raise ValidationFailed(f"Write your {noun} first.", field="body")
+    if len(value) > limit:
+        raise ValidationFailed(
+            f"Keep a {noun} to {limit:,} characters (this one has {len(value):,}).", field="body"
+        )
+    if "\x00" in value:
+        raise ValidationFailed(
+            f"The {noun} contains a character that is not allowed.", field="body"
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationFailed(
+            f"The {noun} contains text that is not valid Unicode.", field="body"
+        ) from exc
+    return value
+
+
+def _resolve_group(actor: Any, audience: str, group_slug: str | None) -> Any:
+    """The group a group-audience post goes to (the actor must be an active member)."""
+    if audience != Audience.GROUP:
+        if group_slug:
+            raise ValidationFailed("Choose the group audience to post in a group.", field="group")
+        return None
+    from rounds.community.access import access_group_by_slug
+    from rounds.community.policies import can_post_in_group
+
+    refused = ValidationFailed("You can post only in groups you are a member of.", field="group")
+    if not group_slug or not isinstance(group_slug, str):
+        raise ValidationFailed("Choose the group to post in.", field="group")
+    try:
+        group = access_group_by_slug(actor, group_slug)
+    except NotFound:
+        raise refused from None
+    if not can_post_in_group(actor, group):
+        raise refused
+    return group
+
+
+def _check_repost_audience(original: Post, audience: str, group: Any) -> None:
+    """A repost never reaches further than its original."""
+    narrower = ValidationFailed(
+        "A repost cannot reach more people than the original post.", field="audience"
+    )
+    if original.audience == Audience.GROUP:
+        if audience != Audience.GROUP or group is None or group.pk != original.group_id:
+            raise ValidationFailed(
+                "A group post can only be reposted in the same group.", field="audience"
+            )
+        return
+    if audience == Audience.GROUP:
+        if original.audience == Audience.PUBLIC:
+            return
+        if original.audience == Audience.MEMBERS and not group.is_public:
+            return
+        raise narrower
+    if AUDIENCE_BREADTH[Audience(audience)] > AUDIENCE_BREADTH[Audience(original.audience)]:
+        raise narrower
+
+
+def _link_topics(post: Post) -> None:
+    """Record the post's #topics (creating new topics), replacing earlier links."""
+    names = dict(list(topic_names(post.body).items())[:MAX_TOPICS_PER_POST])
+    PostTopic.objects.filter(post=post).exclude(topic__slug__in=list(names)).delete()
+    if not names:
+        return
+    Topic.objects.bulk_create(
+        [Topic(slug=slug, name=name) for slug, name in names.items()], ignore_conflicts=True
+    )
+    PostTopic.objects.bulk_create(
+        [
+            PostTopic(post=post, topic=topic, created_at=post.created_at)
+            for topic in Topic.objects.filter(slug__in=list(names))
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def post_create(
+    *,
+    actor: Any,
+    body: Any,
+    audience: str = Audience.PUBLIC,
+    group_slug: str | None = None,
+    repost_of_id: int | None = None,
+    acknowledge_warnings: bool = False,
+) -> Post:
+    """Publish a post (or, with ``repost_of_id``, a repost with an optional comment).
+
+    Raises RateLimited (429) first; ValidationFailed for an empty/oversized body, an unknown
+    audience, a group the actor is not an active member of, or a repost audience wider than
+    the original's; NotFound when the reposted post is not visible to the actor;
+    ContentRefused when the guard refuses the text.
+    """
+    rate_limit(actor_id=actor.pk, action="post")
+    if audience not in Audience.values:
+        raise ValidationFailed("Choose who can see this post.", field="audience")
+    text = clean_text(body, limit=MAX_POST, noun="post", required=repost_of_id is None)
+    with transaction.atomic():
+        original = None
+        if repost_of_id is not None:
+            # The original first: a post the actor cannot see is a 404 whatever else is wrong.
+            original = access_post_by_id(actor, repost_of_id)
+            if original.moderation_state != "visible":
+                raise NotFound("No such post.")
+        group = _resolve_group(actor, audience, group_slug)
+        if original is not None:
+            _check_repost_audience(original, audience, group)
+        if text:
+            guard_text(
+                actor=actor, path=POST_PATH, text=text, acknowledge_warnings=acknowledge_warnings
+            )
+        post = Post.objects.create(
+            author=actor,
+            body=text,
+            audience=audience,
+            group=group,
+            repost_of=original,
+            is_repost=original is not None,
+            created_at=timezone.now(),
+        )
+        _link_topics(post)
+        if original is not None:
+            Post.objects.filter(pk=original.pk).update(repost_count=F("repost_count") + 1)
+            if original.author_id:
+                notify(
+                    recipient_id=original.author_id,
+                    kind=Kind.POST_COMMENT,
+                    text=f"{_display_name(actor)} reposted your post.",
+                    url=post_url(post),
+                    actor_id=actor.pk,
+                )
+    return post
+
+
+def _own_post(actor: Any, post_id: int) -> Post:
+    post = access_post_by_id(actor, post_id, for_update=True)
+    if post.author_id != actor.pk:
+        raise Forbidden("Only the author can change this post.")
+    return post
+
+
+def post_edit(*, actor: Any, post_id: int, body: Any, acknowledge_warnings: bool = False) -> Post:
+    """Change a post's text; the earlier version is kept (``PostRevision``) and the post is
+    marked edited. Author only (Forbidden for others who can see it)."""
+    with transaction.atomic():
+        post = _own_post(actor, post_id)
+        text = clean_text(body, limit=MAX_POST, noun="post", required=not post.is_repost)
+        if text == post.body:
+            return post
+        if text:
+            guard_text(
+                actor=actor, path=POST_PATH, text=text, acknowledge_warnings=acknowledge_warnings
+            )
+        PostRevision.objects.create(
+            post=post, body=post.body, created_at=post.edited_at or post.created_at
+        )
+        post.body = text
+        post.edited_at = timezone.now()
+        post.save(update_fields=["body", "edited_at", "updated_at"])
+        _link_topics(post)
+    return post
+
+
+def post_delete(*, actor: Any, post_id: int) -> None:
+    """Delete a post everywhere (comments, likes, bookmarks and history with it). Author only."""
+    with transaction.atomic():
+        post = _own_post(actor, post_id)
+        if post.repost_of_id:
+            Post.objects.filter(pk=post.repost_of_id, repost_count__gt=0).update(
+                repost_count=F("repost_count") - 1
+            )
+        audit(actor=actor, action="feed.post.delete", target=post)
+        post.delete()
+
+
+# --- comments -----------------------------------------------------------------------------------
+
+
+def _can_comment(actor: Any, post: Post) -> None:
+    if post.moderation_state != "visible":
+        raise Forbidden("This post was taken down by moderators; it cannot get new comments.")
+    if post.audience == Audience.GROUP and post.group is not None:
+        from rounds.community.policies import can_post_in_group
+
+        if not can_post_in_group(actor, post.group):
+            raise Forbidden("Join the group to comment on its posts.")
+
+
+def comment_create(
+    *,
+    actor: Any,
+    post_id: int,
+    body: Any,
+    parent_id: int | None = None,
+    acknowledge_warnings: bool = False,
+) -> Comment:
+    """Comment on a post the actor can see, or reply to one of its comments (a reply to a
+    reply joins the same thread: one level deep). Notifies the post's author (and the author
+    of the comment replied to)."""
+    rate_limit(actor_id=actor.pk, action="comment")
+    text = clean_text(body, limit=MAX_COMMENT, noun="comment")
+    with transaction.atomic():
+        post = access_post_by_id(actor, post_id)
+        _can_comment(actor, post)
+        parent = None
+        if parent_id is not None:
+            try:
+                parent = access_comment_by_id(actor, parent_id, post=post)
+            except NotFound:
+                raise ValidationFailed(
+                    "That comment is not on this post.", field="parent"
+                ) from None
+            if parent.parent_id is not None:
+                parent = Comment.objects.get(pk=parent.parent_id)
+        guard_text(
+            actor=actor, path=COMMENT_PATH, text=text, acknowledge_warnings=acknowledge_warnings
+        )
+        comment = Comment.objects.create(post=post, author=actor, parent=parent, body=text)
+        Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
+        name = _display_name(actor)
+        url = post_url(post) + f"#comment-{comment.pk}"
+        told: set[int] = set()
+        if post.author_id:
+            notify(
+                recipient_id=post.author_id,
+                kind=Kind.POST_COMMENT,
+                text=f"{name} commented on your post.",
+                url=url,
+                actor_id=actor.pk,
+            )
+            told.add(post.author_id)
+        if parent is not None and parent.author_id and parent.author_id not in told:
+            notify(
+                recipient_id=parent.author_id,
+                kind=Kind.POST_COMMENT,
+                text=f"{name} replied to your comment.",
+                url=url,
+                actor_id=actor.pk,
+            )
+    return comment
+
+
+def comment_edit(
+    *, actor: Any, comment_id: int, body: Any, acknowledge_warnings: bool = False
+) -> Comment:
+    """Change one's own comment (marked edited)."""
+    text = clean_text(body, limit=MAX_COMMENT, noun="comment")
+    with transaction.atomic():
+        comment = access_comment_by_id(actor, comment_id)
+        if comment.author_id != actor.pk:
+            raise Forbidden("Only the author can edit this comment.")
+        if text != comment.body:
+            guard_text(
+                actor=actor, path=COMMENT_PATH, text=text, acknowledge_warnings=acknowledge_warnings
+            )
+            comment.body = text
+            comment.edited_at = timezone.now()
+            comment.save(update_fields=["body", "edited_at", "updated_at"])
+    return comment
+
+
+def comment_delete(*, actor: Any, comment_id: int) -> None:
+    """Delete a comment (and its replies): its author or the post's author."""
+    with transaction.atomic():
+        comment = access_comment_by_id(actor, comment_id)
+        if actor.pk not in (comment.author_id, comment.post.author_id):
+            raise Forbidden("Only the comment's author or the post's author can delete it.")
+        removed = 1 + comment.replies.count()
+        Post.objects.filter(pk=comment.post_id).update(
+            comment_count=F("comment_count") - min(removed, comment.post.comment_count)
+        )
+        comment.delete()
+
+
+# --- likes and bookmarks ------------------------------------------------------------------------
+
+
+def like_set(*, actor: Any, post_id: int, liked: bool) -> Post:
+    """Like or unlike a visible post (idempotent). A new like notifies the author."""
+    with transaction.atomic():
+        post = access_post_by_id(actor, post_id)
+        if liked:
+            try:
+                with transaction.atomic():
+                    Like.objects.create(post=post, user=actor)
+            except IntegrityError:
+                return post
+            Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
+            post.like_count += 1
+            if post.author_id:
+                notify(
+                    recipient_id=post.author_id,
+                    kind=Kind.POST_LIKE,
+                    text=f"{_display_name(actor)} liked your post.",
+                    url=post_url(post),
+                    actor_id=actor.pk,
+                )
+        elif Like.objects.filter(post=post, user=actor).delete()[0]:
+            Post.objects.filter(pk=post.pk, like_count__gt=0).update(like_count=F("like_count") - 1)
+            post.like_count = max(0, post.like_count - 1)
+    return post
+
+
+def bookmark_set(*, actor: Any, post_id: int, bookmarked: bool) -> Post:
+    """Bookmark or un-bookmark a visible post (private; idempotent)."""
+    post = access_post_by_id(actor, post_id)
+    if bookmarked:
+        Bookmark.objects.get_or_create(user=actor, post=post)
+    else:
+        Bookmark.objects.filter(user=actor, post=post).delete()
+    return post
+
+
+# --- topics and mutes ---------------------------------------------------------------------------
+
+
+def topic_follow_set(*, actor: Any, slug: str, following: bool) -> Topic:
+    """Follow or unfollow a topic (idempotent): its posts join the home feed."""
+    topic = access_topic_by_slug(slug)
+    if following:
+        TopicFollow.objects.get_or_create(user=actor, topic=topic)
+    else:
+        TopicFollow.objects.filter(user=actor, topic=topic).delete()
+    return topic
+
+
+def topic_mute_set(*, actor: Any, slug: str, muted: bool) -> Topic:
+    """Mute or unmute a topic: posts naming it leave the member's feed (idempotent)."""
+    topic = access_topic_by_slug(slug)
+    if muted:
+        Mute.objects.get_or_create(user=actor, topic=topic)
+    else:
+        Mute.objects.filter(user=actor, topic=topic).delete()
+    return topic
+
+
+def member_mute_set(*, actor: Any, member: Any, muted: bool) -> None:
+    """Mute or unmute a member: their posts leave the member's feed (private, idempotent)."""
+    if member.pk == actor.pk:
+        raise ValidationFailed("You cannot mute yourself.", field="handle")
+    if muted:
+        Mute.objects.get_or_create(user=actor, muted_user=member)
+    else:
+        Mute.objects.filter(user=actor, muted_user=member).delete()

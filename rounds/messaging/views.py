@@ -1,0 +1,584 @@
+"""HTML pages of direct messages: the inbox (with requests and archived tabs), composing,
+a conversation (earlier messages on demand, new ones by htmx polling), search, and the
+actions on a conversation (send, mute, leave, accept or ignore a request, delete a message).
+
+Thin: parse (forms, cursors) → resolve through ``access_conversation_by_id`` (404 for anyone
+outside the conversation) → one service or selector → render. Every page works without
+JavaScript: plain forms post and redirect back; htmx swaps fragments the same templates own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.dates import MONTHS_3
+from django.utils.safestring import SafeString
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rounds.core.errors import ApplicationError, Forbidden, NotFound
+from rounds.core.htmx import is_htmx, render_page_or_fragment
+from rounds.core.http import apply_service_errors, error_response, map_errors, require_valid_id
+from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
+from rounds.core.templatetags.ids import id_url_of
+from rounds.profiles.access import access_profile_by_handle
+
+from . import services
+from .access import MAX_ID, access_conversation_by_id
+from .forms import ComposeForm, MessageForm, SearchForm, parse_handles
+from .models import Conversation, Message, Participant
+from .policies import can_answer_request, can_leave, read_only_reason
+from .selectors import (
+    BOXES,
+    InboxEntry,
+    blocked_among,
+    connected_among,
+    conversation_title,
+    display_name_of,
+    inbox_entries_for,
+    message_search_for,
+    messages_page,
+    others_of,
+    request_count,
+    seats_of,
+    seen_marker,
+)
+
+Status = Participant.Status
+POLL_SECONDS = 5
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _cursor(request: HttpRequest, name: str) -> int | None:
+    """A positive message-id cursor from the query string; None when absent. Junk raises
+    ValueError (the caller answers 400)."""
+    raw = request.GET.get(name)
+    if raw is None or raw == "":
+        return None
+    value = int(raw) if raw.isdigit() and len(raw) <= 19 else 0
+    if not 0 < value <= MAX_ID:
+        raise ValueError(name)
+    return value
+
+
+def _bad_cursor(request: HttpRequest) -> HttpResponse:
+    return error_response(request, 400, "That page address is not valid. Start from the top.")
+
+
+def _profile_of(user: Any) -> Any:
+    return getattr(user, "profile", None) if user is not None else None
+
+
+def _when(moment: Any, *, year: bool) -> tuple[str, str]:
+    """(ISO time for ``datetime=``, "27 Nov 2026, 15:08" or "27 Nov, 15:08") in the current
+    time zone: what the date filters "c" and "j M[ Y], H:i" write, without a filter call."""
+    local = timezone.localtime(moment)
+    day = f"{local.day} {MONTHS_3[local.month].title()}"
+    return local.isoformat(), f"{day}{f' {local.year}' if year else ''}, {local:%H:%M}"
+
+
+def _inbox_rows(entries: list[InboxEntry], viewer_id: int) -> list[dict[str, Any]]:
+    """What the inbox shows of each conversation, prepared once (titles, faces, previews,
+    links and times) so the template only prints."""
+    rows = []
+    for entry in entries:
+        others = others_of(entry.seats, viewer_id)
+        waiting = (
+            entry.kind == Conversation.Kind.DIRECT
+            and bool(others)
+            and others[0].status in (Status.REQUEST, Status.IGNORED)
+        )
+        sender = next((s.user for s in entry.seats if s.user_id == entry.sender_id), None)
+        iso, when = _when(entry.last_message_at, year=False)
+        rows.append(
+            {
+                "url": id_url_of("messaging:conversation", entry.conversation_id),
+                "is_group": entry.is_group,
+                "muted": entry.muted,
+                "iso": iso,
+                "when": when,
+                "title": conversation_title(entry.seats, viewer_id),
+                "faces": [o.user.profile for o in others if o.status != Status.LEFT][:3],
+                "preview": "This message was deleted."
+                if entry.deleted
+                else " ".join(entry.body.split()),
+                "from_me": entry.sender_id == viewer_id,
+                "sender_name": display_name_of(sender),
+                "unread": entry.is_unread,
+                "waiting": waiting,
+            }
+        )
+    return rows
+
+
+def _fragment(
+    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+# --- the inbox --------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The member's conversations, newest activity first: the inbox, message requests
+    waiting for an answer, or archived ones (``box``); ``before`` continues the list."""
+    box = request.GET.get("box") or "inbox"
+    if box not in BOXES:
+        return error_response(request, 400, "Choose the inbox, requests or archived.")
+    try:
+        before = _cursor(request, "before")
+    except ValueError:
+        return _bad_cursor(request)
+    viewer: Any = request.user
+    page = inbox_entries_for(viewer=viewer, box=box, before=before)
+    requests_waiting = request_count(viewer=viewer)
+    context = {
+        "box": box,
+        "page": page,
+        "rows": _inbox_rows(page.items, viewer.pk),
+        "before": before,
+        "requests_waiting": requests_waiting,
+    }
+    return render_page_or_fragment(
+        request, "messaging/inbox.html", fragment="list", context=context
+    )
+
+
+# --- composing --------------------------------------------------------------------------------
+
+
+def _recipients(viewer: Any, handles: list[str]) -> list[Any]:
+    """The profiles at ``handles`` the viewer may see; NotFound names the first unknown one."""
+    found = []
+    for handle in handles:
+        try:
+            found.append(access_profile_by_handle(viewer, handle))
+        except NotFound as exc:
+            raise NotFound(f"No member with the handle “{handle[:60]}”.") from exc
+    return found
+
+
+def _existing_direct(viewer: Any, profile: Any) -> int | None:
+    """The id of the viewer's conversation with ``profile``'s member, if there is one."""
+    seat = (
+        Participant.objects.filter(
+            user=viewer,
+            conversation__kind=Conversation.Kind.DIRECT,
+            conversation__participants__user_id=profile.user_id,
+        )
+        .values_list("conversation_id", flat=True)
+        .first()
+    )
+    return seat
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def compose(request: HttpRequest) -> HttpResponse:
+    """GET: the form (``?to=handle`` fills it in; the conversation you already have with that
+    member opens instead). POST: start the conversation and open it."""
+    viewer = request.user
+    status = 200
+    raw_to = (request.POST if request.method == "POST" else request.GET).get("to", "")[:5000]
+    handles = parse_handles(raw_to)
+    first = handles[0] if len(handles) == 1 else ""
+    if request.method == "GET":
+        form = ComposeForm(initial={"to": ", ".join(handles)}, to_handle=first)
+        if first:
+            try:
+                profile = access_profile_by_handle(viewer, first)
+            except NotFound:
+                profile = None
+            if profile is not None and profile.user_id != viewer.pk:
+                existing = _existing_direct(viewer, profile)
+                if existing is not None:
+                    return redirect("messaging:conversation", conversation_id=existing)
+    else:
+        form = ComposeForm(request.POST, to_handle=first)
+        status = 422
+        if form.is_valid():
+            try:
+                recipients = _recipients(viewer, form.cleaned_data["to"])
+                message = services.conversation_start(
+                    actor=viewer,
+                    recipients=[p.user for p in recipients],
+                    body=form.cleaned_data["body"],
+                    acknowledge_warnings=is_acknowledged(request.POST.get(ACKNOWLEDGE_FIELD)),
+                )
+            except NotFound as exc:  # unknown, gone, or blocked you: all look the same
+                form.add_error("to", exc.message)
+                status = 422
+            except Forbidden as exc:
+                form.add_error(None, exc.message)
+                status = 403
+            except ApplicationError as exc:
+                apply_service_errors(form, exc)
+                status = exc.status_code
+            else:
+                return redirect(
+                    reverse("messaging:conversation", args=[message.conversation_id]) + "#latest"
+                )
+    context = {"form": form, **_compose_recipients(viewer, handles)}
+    return render(request, "messaging/compose.html", context, status=status)
+
+
+def _compose_recipients(viewer: Any, handles: list[str]) -> dict[str, Any]:
+    """Who the draft is addressed to, for the page: their cards and what will happen (request
+    to a stranger, a group of connections, a block)."""
+    profiles = []
+    for handle in handles[:19]:
+        try:
+            profiles.append(access_profile_by_handle(viewer, handle))
+        except NotFound:
+            continue
+    others = [p for p in profiles if p.user_id != viewer.pk]
+    ids = [p.user_id for p in others]
+    connected = connected_among(viewer.pk, ids)
+    blocked = blocked_among(viewer.pk, ids)
+    return {
+        "recipients": others,
+        "strangers": [p for p in others if p.user_id not in connected],
+        "blocked_recipients": [p for p in others if p.user_id in blocked],
+        "is_group": len(others) > 1,
+    }
+
+
+# --- a conversation ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MessageItem:
+    """One message as a conversation shows it (``_message.html``), prepared in Python once:
+    a page of 30 messages then renders no Markdown (``Message.html`` is stored), formats no
+    dates and reverses no URLs per message."""
+
+    pk: int
+    mine: bool
+    sender_name: str
+    iso: str
+    when: str
+    is_deleted: bool
+    html: SafeString
+    delete_url: str
+
+
+#: Stands for the message id in the delete URL reversed once per page.
+_ID_SLOT = 987654321987654321
+
+
+def message_items(
+    messages: Iterable[Message],
+    *,
+    viewer_id: int,
+    conversation_id: int,
+    names: Mapping[int, str] | None = None,
+) -> list[MessageItem]:
+    """``messages`` for the page. Sender names come from ``names`` (user id → name, from the
+    participants already loaded) or else from each message's ``sender.profile``."""
+    slot = str(_ID_SLOT)
+    delete_url = reverse("messaging:delete_message", args=[conversation_id, _ID_SLOT])
+    items = []
+    for message in messages:
+        iso, when = _when(message.created_at, year=True)
+        if names is None:
+            name = display_name_of(message.sender)
+        else:
+            name = names.get(message.sender_id or 0) or display_name_of(None)
+        items.append(
+            MessageItem(
+                pk=message.pk,
+                mine=message.sender_id == viewer_id,
+                sender_name=name,
+                iso=iso,
+                when=when,
+                is_deleted=message.is_deleted,
+                html=SafeString("") if message.is_deleted else message.html,
+                delete_url=delete_url.replace(slot, str(message.pk)),
+            )
+        )
+    return items
+
+
+def _conversation_context(
+    request: HttpRequest,
+    seat: Participant,
+    page: Any,
+    *,
+    before: int | None,
+    form: MessageForm | None = None,
+) -> dict[str, Any]:
+    """Everything the conversation page shows; ``page`` may come without senders (they are
+    named from the participants loaded here)."""
+    viewer: Any = request.user
+    conversation = seat.conversation
+    seats = seats_of(conversation.pk)
+    others = others_of(seats, viewer.pk)
+    blocked_ids = blocked_among(viewer.pk, [o.user_id for o in others])
+    pending = [o.user_id for o in others if o.status in (Status.REQUEST, Status.IGNORED)]
+    connected_ids = connected_among(viewer.pk, pending)
+    first_other = others[0] if others else None
+    reason = read_only_reason(
+        seat=seat,
+        conversation=conversation,
+        others=others,
+        blocked_ids=blocked_ids,
+        connected_ids=connected_ids,
+        other_name=display_name_of(first_other.user) if first_other else "them",
+    )
+    other_handle = ""
+    if not conversation.is_group and first_other is not None:
+        profile = _profile_of(first_other.user)
+        other_handle = profile.handle if profile is not None else ""
+    items = page.items
+    latest = before is None
+    return {
+        "seat": seat,
+        "conversation": conversation,
+        "title": conversation_title(seats, viewer.pk),
+        "present": [o for o in others if o.status != Status.LEFT],
+        "departed": [o for o in others if o.status == Status.LEFT],
+        "blocked_ids": blocked_ids,
+        "items": message_items(
+            items,
+            viewer_id=viewer.pk,
+            conversation_id=conversation.pk,
+            names={s.user_id: display_name_of(s.user) for s in seats},
+        ),
+        "page": page,
+        "before": before,
+        "is_latest": latest,
+        "last_id": items[-1].pk if items else (seat.history_end_id or 0),
+        "read_only_reason": reason,
+        "form": form or MessageForm(to_handle=other_handle),
+        "seen": seen_marker(seats, viewer.pk, items) if latest else None,
+        "can_leave": can_leave(seat, conversation),
+        "can_answer": can_answer_request(seat),
+        "poll_seconds": POLL_SECONDS,
+        "other_handle": other_handle,
+    }
+
+
+@require_GET
+@login_required
+@map_errors
+def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """A conversation: its newest messages (``before`` pages back), the composer or why it is
+    read-only, members, mute and leave. Opening the newest page marks it read."""
+    seat = access_conversation_by_id(request.user, require_valid_id(conversation_id))
+    try:
+        before = _cursor(request, "before")
+    except ValueError:
+        return _bad_cursor(request)
+    page = messages_page(seat=seat, before=before, senders=False)
+    if before is None:
+        services.conversation_mark_read(
+            actor=request.user, conversation_id=seat.conversation_id, seat=seat
+        )
+    context = _conversation_context(request, seat, page, before=before)
+    if is_htmx(request) and before is not None:
+        return _fragment(request, "messaging/conversation.html#earlier", context)
+    return render(request, "messaging/conversation.html", context)
+
+
+@require_GET
+@login_required
+@map_errors
+def poll(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Messages after ``after`` (htmx polls this every few seconds): the new messages and the
+    next poller, or 204 No Content when nothing is new (one indexed query)."""
+    seat = access_conversation_by_id(request.user, require_valid_id(conversation_id))
+    try:
+        after = _cursor(request, "after")
+    except ValueError:
+        return _bad_cursor(request)
+    if after is None:
+        return error_response(request, 400, "Say after which message to look.")
+    page = messages_page(seat=seat, after=after)
+    if not page.items:
+        response = HttpResponse(status=204)
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+    services.conversation_mark_read(
+        actor=request.user, conversation_id=seat.conversation_id, seat=seat
+    )
+    context = {
+        "seat": seat,
+        "conversation": seat.conversation,
+        "items": message_items(
+            page.items, viewer_id=seat.user_id, conversation_id=seat.conversation_id
+        ),
+        "last_id": page.next_cursor,
+        "poll_seconds": POLL_SECONDS,
+        "is_latest": True,
+        "blocked_ids": set(),
+    }
+    return _fragment(request, "messaging/conversation.html#new-messages", context)
+
+
+@require_POST
+@login_required
+@map_errors
+def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Send a reply. htmx gets a fresh composer (and the poller fetches the message at once);
+    a plain POST redirects to the conversation. Errors come back on the composer (4xx)."""
+    seat = access_conversation_by_id(request.user, require_valid_id(conversation_id))
+    form = MessageForm(request.POST)
+    status = 422
+    if form.is_valid():
+        try:
+            services.message_send(
+                actor=request.user,
+                conversation_id=seat.conversation_id,
+                body=form.cleaned_data["body"],
+                acknowledge_warnings=is_acknowledged(request.POST.get(ACKNOWLEDGE_FIELD)),
+            )
+        except ApplicationError as exc:
+            apply_service_errors(form, exc)
+            status = exc.status_code
+        else:
+            url = reverse("messaging:conversation", args=[seat.conversation_id])
+            if not is_htmx(request):
+                return redirect(url + "#latest")
+            context = {"conversation": seat.conversation, "form": MessageForm(), "sent": True}
+            response = _fragment(request, "messaging/conversation.html#composer", context)
+            response["HX-Trigger"] = "dm-sent"
+            return response
+    if is_htmx(request):
+        context = {"conversation": seat.conversation, "form": form}
+        return _fragment(request, "messaging/conversation.html#composer", context, status=status)
+    page = messages_page(seat=seat, senders=False)
+    context = _conversation_context(request, seat, page, before=None, form=form)
+    return render(request, "messaging/conversation.html", context, status=status)
+
+
+def _back(request: HttpRequest, conversation_id: int, message: str) -> HttpResponse:
+    flash.success(request, message)
+    return redirect("messaging:conversation", conversation_id=conversation_id)
+
+
+@require_POST
+@login_required
+@map_errors
+def mute(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Mute (``muted=1``) or unmute (``muted=0``) a conversation."""
+    require_valid_id(conversation_id)
+    value = request.POST.get("muted", "1")
+    if value not in {"0", "1"}:
+        return error_response(request, 400, "Choose mute or unmute.")
+    seat = services.conversation_set_muted(
+        actor=request.user, conversation_id=conversation_id, muted=value == "1"
+    )
+    if seat.muted:
+        return _back(request, conversation_id, "Muted: you will not be notified of new messages.")
+    return _back(request, conversation_id, "Unmuted: you will be notified of new messages.")
+
+
+@require_POST
+@login_required
+@map_errors
+def leave(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Leave a group, or archive a one-to-one conversation."""
+    require_valid_id(conversation_id)
+    seat = services.conversation_leave(actor=request.user, conversation_id=conversation_id)
+    if seat.conversation.is_group:
+        flash.success(
+            request, "You left the conversation. You will not see what is said from now on."
+        )
+    else:
+        flash.success(request, "Archived. It comes back to your inbox with the next message.")
+    return redirect("messaging:inbox")
+
+
+@require_POST
+@login_required
+@map_errors
+def accept(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Accept a message request: it moves to the inbox and you can reply."""
+    require_valid_id(conversation_id)
+    services.conversation_request_accept(actor=request.user, conversation_id=conversation_id)
+    return _back(request, conversation_id, "Request accepted. You can reply now.")
+
+
+@require_POST
+@login_required
+@map_errors
+def ignore(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Ignore a message request. The sender is not told."""
+    require_valid_id(conversation_id)
+    services.conversation_request_ignore(actor=request.user, conversation_id=conversation_id)
+    flash.success(request, "Request ignored. The sender is not told and cannot write again.")
+    return redirect(reverse("messaging:inbox") + "?box=requests")
+
+
+@require_POST
+@login_required
+@map_errors
+def delete_message(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
+    """Delete one of your own messages (its text is erased for everyone)."""
+    require_valid_id(conversation_id)
+    require_valid_id(message_id)
+    message = services.message_delete(
+        actor=request.user, conversation_id=conversation_id, message_id=message_id
+    )
+    if is_htmx(request):
+        seat = access_conversation_by_id(request.user, conversation_id)
+        item = message_items([message], viewer_id=seat.user_id, conversation_id=conversation_id)
+        context = {"message": item[0], "seat": seat, "blocked_ids": set()}
+        return _fragment(request, "messaging/_message.html", context)
+    return _back(request, conversation_id, "Message deleted.")
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """Search the messages you can read, newest first (``before`` continues)."""
+    viewer: Any = request.user
+    form = SearchForm(request.GET or None)
+    status = 200
+    page = None
+    hits: list[dict[str, Any]] = []
+    try:
+        before = _cursor(request, "before")
+    except ValueError:
+        return _bad_cursor(request)
+    if request.GET:
+        if form.is_valid():
+            page = message_search_for(viewer=viewer, q=form.cleaned_data["q"], before=before)
+            for message in page.items:
+                url = reverse("messaging:conversation", args=[message.conversation_id])
+                hits.append(
+                    {
+                        "message": message,
+                        "title": conversation_title(
+                            getattr(message.conversation, "seats", []), viewer.pk
+                        ),
+                        "from_me": message.sender_id == viewer.pk,
+                        "sender_name": display_name_of(message.sender),
+                        "text": " ".join(message.body.split()),
+                        "url": f"{url}?before={message.pk + 1}#m{message.pk}",
+                    }
+                )
+        else:
+            status = 400
+    context = {"form": form, "page": page, "hits": hits, "before": before}
+    return render_page_or_fragment(
+        request, "messaging/search.html", fragment="results", context=context, status=status
+    )

@@ -57,3 +57,20 @@ def executable_constructs(html: str) -> list[str]:
     finder.feed(html)
     finder.close()
     return finder.found
+
+
+def clear_test_cache() -> None:
+    """Empty the current test's cache only. ``cache.clear()`` on Redis flushes the whole
+    database — the other xdist workers' cached pages and sessions too, mid-test — so with Redis
+    this deletes only the keys under the test's own ``KEY_PREFIX`` (set per test in conftest)."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    config = settings.CACHES["default"]
+    if "redis" not in config["BACKEND"].lower():
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    keys = list(client.scan_iter(match=f"{config.get('KEY_PREFIX', '')}:*", count=1000))
+    if keys:
+        client.delete(*keys)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from rounds.core.testing import clear_test_cache
 from rounds.core.tests.api_client import ApiClient, api_as
 from rounds.network.services import block, connection_request_send, connection_set_label, follow
 from rounds.network.tests.factories import connect
@@ -170,7 +170,7 @@ def test_recommendations_query_count_is_constant(kind):
     uncached, cached = [], []
     for added, total in ((SMALL, SMALL), (LARGE - SMALL, LARGE)):
         grow(added)
-        cache.clear()
+        clear_test_cache()
         params = {"kind": kind, "limit": 30}
         url = "/network/recommendations"
         uncached.append(count_queries(api, url, params, expect=total, ceiling=40))

@@ -4,11 +4,11 @@ at two sizes (3 and 25 rows, the larger one filling a page)."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from rounds.core.testing import clear_test_cache
 from rounds.network.services import (
     block,
     connection_request_send,
@@ -59,7 +59,7 @@ def rich_member():
 
 def count_queries(client, url: str, **params) -> int:
     """Queries for one cold request (caches cleared, so cached selectors compute again)."""
-    cache.clear()
+    clear_test_cache()
     with CaptureQueriesContext(db_connection) as captured:
         response = client.get(url, params)
     assert response.status_code == 200
@@ -72,7 +72,7 @@ def assert_constant(client, django_assert_num_queries, url: str, grow, **params)
     grow(SMALL)
     small = count_queries(client, url, **params)
     grow(LARGE - SMALL)
-    cache.clear()
+    clear_test_cache()
     with django_assert_num_queries(small):
         assert client.get(url, params).status_code == 200
     assert small <= MAX_COLD_QUERIES

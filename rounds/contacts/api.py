@@ -65,6 +65,7 @@ from .selectors import (
     import_list_for,
     note_list_for,
     notebook_settings_for,
+    show_member_profiles,
     tag_list_for,
 )
 from .vcard import Card, write_cards
@@ -112,6 +113,7 @@ def contact_list(request: HttpRequest, params: Query[ContactListParams]) -> dict
         archived=params.archived,
     )
     page = paginate(qs, page=params.page, size=params.page_size)
+    show_member_profiles(page.items)
     return page_out(page, contact_out)
 
 
@@ -242,8 +244,8 @@ def contact_vcard(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 def _vcard(request: HttpRequest, contacts: list[Contact], filename: str) -> HttpResponse:
     cards = []
-    for contact in contacts:
-        profile = getattr(contact.member, "profile", None) if contact.member_id else None
+    for contact in show_member_profiles(contacts):
+        profile = contact.shown_profile  # type: ignore[attr-defined]
         url = contact.url or (
             request.build_absolute_uri(reverse("profiles:detail", args=[profile.handle]))
             if profile

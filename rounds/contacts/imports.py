@@ -184,11 +184,12 @@ def _chunks(values: list[Any]) -> Iterable[list[Any]]:
 
 
 def _visible_profiles(viewer: Any) -> Any:
-    """Active members' profiles the viewer may see and match: not the viewer, no block either
-    way (one subquery each, evaluated per chunk)."""
+    """Active members' profiles the viewer may see and match: not the viewer, not a member
+    whose account is being deleted (absent for everyone), no block either way (one subquery
+    each, evaluated per chunk)."""
     blocked = Block.objects.filter(Q(blocker_id=viewer.pk) | Q(blocked_id=viewer.pk))
     return (
-        Profile.objects.filter(user__is_active=True)
+        Profile.objects.filter(user__is_active=True, user__deletion_scheduled=False)
         .exclude(user_id=viewer.pk)
         .exclude(user_id__in=blocked.filter(blocker_id=viewer.pk).values("blocked_id"))
         .exclude(user_id__in=blocked.filter(blocked_id=viewer.pk).values("blocker_id"))

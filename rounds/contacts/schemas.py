@@ -13,7 +13,7 @@ from rounds.network.models import NetworkType
 from rounds.profiles.schemas import InSchema
 
 from .models import MAX_CADENCE, MIN_CADENCE, Contact, ContactImport, ContactNote, ContactTag
-from .selectors import Cadence, DueItem
+from .selectors import Cadence, DueItem, show_member_profiles
 from .services import (
     MAX_EMAIL,
     MAX_HOW_MET,
@@ -136,7 +136,11 @@ class ContactOut(Schema):
 
 
 def contact_out(contact: Contact, *, cadence: Cadence | None = None) -> dict[str, Any]:
-    profile = getattr(contact.member, "profile", None) if contact.member_id else None
+    """A contact; its member's handle and name only while the owner may see that profile
+    (``selectors.show_member_profiles``, run here when the caller did not)."""
+    if not hasattr(contact, "shown_profile"):
+        show_member_profiles([contact])
+    profile = contact.shown_profile  # type: ignore[attr-defined]
     return {
         "id": contact.pk,
         "name": contact.name,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,11 +15,40 @@ from django.utils import timezone
 from rounds.core.errors import ValidationFailed
 
 from .models import Contact, ContactImport, ContactNote, ContactTag, NotebookSettings
-from .services import DUE_HORIZON, effective_cadence, settings_for, tag_cadences_for
+from .services import (
+    DUE_HORIZON,
+    effective_cadence,
+    hidden_member_ids,
+    settings_for,
+    tag_cadences_for,
+)
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 MAX_CURSOR = 60
 _CURSOR = re.compile(r"(-?[0-9]{1,19})_([0-9]{1,19})")
+
+
+def show_member_profiles(contacts: Sequence[Contact]) -> list[Contact]:
+    """Set ``contact.shown_profile`` on each contact: the member's profile (photo, handle,
+    name) when its owner may see it, else None. A contact stays in the notebook after a block
+    (either way), a deactivation or while the member deletes their account, with what its
+    owner wrote, but the member's live profile is then absent for the owner as everywhere
+    else (``profiles.selectors.profile_visible_to``). One query per owner (a page has one),
+    none without member contacts. Needs ``member__profile`` loaded."""
+    by_owner: dict[int, set[int]] = {}
+    for contact in contacts:
+        if contact.member_id:
+            by_owner.setdefault(contact.owner_id, set()).add(contact.member_id)
+    hidden = {
+        owner_id: hidden_member_ids(owner_id, member_ids)
+        for owner_id, member_ids in by_owner.items()
+    }
+    for contact in contacts:
+        profile = None
+        if contact.member_id and contact.member_id not in hidden.get(contact.owner_id, ()):
+            profile = getattr(contact.member, "profile", None)
+        contact.shown_profile = profile  # type: ignore[attr-defined]
+    return list(contacts)
 
 
 def _tags_prefetch() -> Prefetch[Any]:
@@ -73,10 +103,19 @@ def contact_counts_for(*, viewer: Any) -> dict[str, int]:
 # --- due to reconnect ---------------------------------------------------------------------------
 
 
+def days_overdue(due_at: dt.datetime, now: dt.datetime | None = None) -> int:
+    """Calendar days since ``due_at`` in the current time zone (the member's on pages, UTC in
+    the API): 0 when it falls due today, 1 when it fell due yesterday, -1 when it falls due
+    tomorrow. Counting whole 24-hour periods instead would call a contact that fell due late
+    yesterday evening "due today", and one due tomorrow morning "due in 2 days"."""
+    now = now or timezone.now()
+    return (timezone.localdate(now) - timezone.localdate(due_at)).days
+
+
 @dataclass(frozen=True, slots=True)
 class DueItem:
-    """A contact due to reconnect. ``days_overdue``: whole days since it fell due (0: today;
-    negative: due in that many days, within the week ahead)."""
+    """A contact due to reconnect. ``days_overdue``: calendar days since it fell due in the
+    current time zone (0: today; negative: due in that many days, within the week ahead)."""
 
     contact: Contact
     days_overdue: int
@@ -164,8 +203,8 @@ def due_list_for(
     if cursor:
         due_at, pk = decode_cursor(cursor)
         qs = qs.filter(Q(due_at__gt=due_at) | Q(due_at=due_at, pk__gt=pk))
-    rows = list(qs[: limit + 1])
-    items = [DueItem(contact=c, days_overdue=(now - c.due_at).days) for c in rows[:limit]]
+    rows = show_member_profiles(list(qs[: limit + 1]))
+    items = [DueItem(contact=c, days_overdue=days_overdue(c.due_at, now)) for c in rows[:limit]]
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return DuePage(items=items, next_cursor=next_cursor)
 

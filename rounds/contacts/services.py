@@ -422,6 +422,28 @@ def contacts_sync_network_types(*, owner_ids: Iterable[int] | None = None) -> in
 # --- contacts -----------------------------------------------------------------------------------
 
 
+def hidden_member_ids(owner_id: int, member_ids: Iterable[int]) -> set[int]:
+    """Those of ``member_ids`` whose profile ``owner_id`` may not see: a block either way,
+    deactivated, or deleting their account (``profiles.selectors.profile_visible_to``). One
+    query; none for no ids."""
+    from django.db.models import Exists, OuterRef
+
+    from rounds.accounts.models import User
+    from rounds.network.models import Block
+
+    ids = set(member_ids)
+    if not ids:
+        return set()
+    blocked = Exists(Block.objects.filter(blocker_id=owner_id, blocked_id=OuterRef("pk"))) | Exists(
+        Block.objects.filter(blocker_id=OuterRef("pk"), blocked_id=owner_id)
+    )
+    return set(
+        User.objects.filter(pk__in=ids)
+        .filter(Q(is_active=False) | Q(deletion_scheduled=True) | blocked)
+        .values_list("pk", flat=True)
+    )
+
+
 def owner_organization_names(owner_id: int) -> set[str]:
     """The owner's current organizations, case-folded (for the network-type proposal)."""
     return {
@@ -670,9 +692,11 @@ def occurred_at_for(day: dt.date) -> dt.datetime:
 
 def _record_interaction(actor: Any, contact: Contact, note: ContactNote) -> None:
     """A conversation resets the clock: through the network's interaction log for a member
-    (both members' clocks move), directly for anyone else."""
+    (both members' clocks move), directly for anyone else — and for a member hidden from the
+    owner (a block either way, deactivated, deleting their account): nothing the owner logs
+    may reach that member's notebook or network."""
     occurred_at = occurred_at_for(note.occurred_on)
-    if contact.member_id:
+    if contact.member_id and not hidden_member_ids(actor.pk, [contact.member_id]):
         from rounds.network.services import interaction_record
 
         interaction_record(

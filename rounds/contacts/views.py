@@ -53,10 +53,12 @@ from .selectors import (
     contact_counts_for,
     contact_list_for,
     contacts_for_export,
+    days_overdue,
     due_list_for,
     import_list_for,
     note_list_for,
     notebook_settings_for,
+    show_member_profiles,
     tag_list_for,
 )
 from .vcard import Card, write_cards
@@ -124,7 +126,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     context.update(
         {
             "page": page,
-            "items": page.items,
+            "items": show_member_profiles(page.items),
             "has_filters": any(data.values()),
             "now": timezone.now(),
         }
@@ -170,9 +172,10 @@ def _detail_context(request: HttpRequest, contact: Contact, **forms: Any) -> dic
     tags = forms.pop("tags", None) or _tags(request.user)
     contact_tags = list(contact.tags.all())
     selected = {str(t.pk) for t in contact_tags}
+    show_member_profiles([contact])
     return {
         "contact": contact,
-        "profile": getattr(contact.member, "profile", None) if contact.member_id else None,
+        "profile": contact.shown_profile,  # type: ignore[attr-defined]
         "notes": list(note_list_for(contact=contact)[:200]),
         "cadence": cadence_of(contact),
         "contact_tags": contact_tags,
@@ -182,7 +185,7 @@ def _detail_context(request: HttpRequest, contact: Contact, **forms: Any) -> dic
         "tags_form": forms.get("tags_form") or TagsForm(initial={"tags": selected}, tags=tags),
         "tags": tags,
         "now": timezone.now(),
-        "days_overdue": (timezone.now() - contact.due_at).days,
+        "days_overdue": days_overdue(contact.due_at),
     }
 
 
@@ -422,6 +425,14 @@ def contact_quick_log(request: HttpRequest, contact_id: int) -> HttpResponse:
             occurred_on=form.cleaned_data["occurred_on"] or timezone.localdate(),
         )
     except ApplicationError as exc:
+        if is_htmx(request):  # the item shows the error in place (a redirect would be swapped in)
+            return _item_done(
+                request,
+                item_id=f"due-{contact.pk}",
+                message=exc.message,
+                next_url="",
+                status=exc.status_code,
+            )
         messages.error(request, exc.message)
         return redirect(_safe_next(request, reverse("contacts:due")))
     label = dict(QUICK_LOG_KINDS)[form.cleaned_data["kind"]].lower()
@@ -462,7 +473,7 @@ def contact_delete(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 
 def _card(contact: Contact, request: HttpRequest) -> Card:
-    profile = getattr(contact.member, "profile", None) if contact.member_id else None
+    profile = contact.shown_profile  # type: ignore[attr-defined]  # show_member_profiles
     url = contact.url
     if profile is not None and not url:
         url = request.build_absolute_uri(reverse("profiles:detail", args=[profile.handle]))
@@ -493,6 +504,7 @@ def contact_vcard(request: HttpRequest, contact_id: int) -> HttpResponse:
     """One contact as a vCard 4.0 file."""
     contact = access_contact_by_id(request.user, contact_id)
     contact = contacts_for_export(viewer=request.user, contact_id=contact.pk).get()
+    show_member_profiles([contact])
     return _vcard_response(write_cards([_card(contact, request)]), f"contact-{contact.pk}.vcf")
 
 
@@ -500,7 +512,7 @@ def contact_vcard(request: HttpRequest, contact_id: int) -> HttpResponse:
 @login_required
 def export_vcards(request: HttpRequest) -> HttpResponse:
     """The whole notebook (archived contacts too) as one .vcf file. Audited (count only)."""
-    contacts = list(contacts_for_export(viewer=request.user))
+    contacts = show_member_profiles(list(contacts_for_export(viewer=request.user)))
     services.audit_export(actor=request.user, count=len(contacts))
     return _vcard_response(
         write_cards(_card(contact, request) for contact in contacts), "rounds-contacts.vcf"
@@ -747,7 +759,9 @@ def import_preview(request: HttpRequest, import_id: int) -> HttpResponse:
                     return redirect("contacts:import_preview", import_id=imp.pk)
             else:
                 messages.success(request, "Your choices on this page are saved.")
-                target = request.POST.get("goto_page") or number
+                target = parse_positive_int(
+                    request.POST.get("goto_page"), default=number, maximum=MAX_PAGE_NUMBER
+                )
                 return redirect(
                     reverse("contacts:import_preview", args=[imp.pk]) + f"?page={target}"
                 )

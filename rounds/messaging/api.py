@@ -36,6 +36,7 @@ from .schemas import (
     message_out,
 )
 from .selectors import (
+    blocked_among,
     conversation_title,
     inbox_for,
     message_search_for,
@@ -68,7 +69,10 @@ def _conversation(request: HttpRequest, seat: Participant) -> dict[str, Any]:
     seats = seats_of(fresh.conversation_id)
     fresh.conversation.seats = seats  # type: ignore[attr-defined]
     reason = read_only_reasons(viewer=viewer, seats=[fresh])[fresh.conversation_id]
-    return conversation_out(request, viewer, fresh, seats, read_only_reason=reason)
+    blocked = blocked_among(viewer.pk, [s.user_id for s in seats])
+    return conversation_out(
+        request, viewer, fresh, seats, read_only_reason=reason, blocked_ids=blocked
+    )
 
 
 # --- conversations ----------------------------------------------------------------------------
@@ -89,6 +93,10 @@ def conversation_list(request: HttpRequest, params: Query[ConversationListParams
     viewer = viewer_of(request)
     page = inbox_for(viewer=viewer, box=params.box, before=params.before, size=params.limit)
     reasons = read_only_reasons(viewer=viewer, seats=page.items)
+    blocked = blocked_among(
+        viewer.pk,
+        [s.user_id for seat in page.items for s in seat.conversation.seats],  # type: ignore[attr-defined]
+    )
     return {
         "items": [
             conversation_out(
@@ -97,6 +105,7 @@ def conversation_list(request: HttpRequest, params: Query[ConversationListParams
                 seat,
                 seat.conversation.seats,  # type: ignore[attr-defined]
                 read_only_reason=reasons[seat.conversation_id],
+                blocked_ids=blocked,
             )
             for seat in page.items
         ],
@@ -107,7 +116,11 @@ def conversation_list(request: HttpRequest, params: Query[ConversationListParams
 
 @router.post(
     "",
-    response={201: MessageOut, **error_responses(400, 401, 403, 404, 409), 422: GuardErrorOut},
+    response={
+        201: MessageOut,
+        **error_responses(400, 401, 403, 404, 409, 429),
+        422: GuardErrorOut,
+    },
     summary="Write to one member or start a group",
     description=(
         "`to`: one handle (a one-to-one conversation; the one you already have with them is "
@@ -118,7 +131,7 @@ def conversation_list(request: HttpRequest, params: Query[ConversationListParams
         "blocked, or a group member you are not connected to is a 422 on `to`. The message "
         "passes the professionalism guard (422 with `guard`; resend with "
         "`acknowledge_warnings: true` after warnings). Returns the message; its "
-        "`conversation_id` names the conversation."
+        "`conversation_id` names the conversation. Rate limited (429 with Retry-After)."
     ),
 )
 def conversation_create(request: HttpRequest, payload: ConversationCreateIn) -> Any:
@@ -211,13 +224,17 @@ def message_list(
 
 @router.post(
     "/{conversation_id}/messages",
-    response={201: MessageOut, **error_responses(400, 401, 403, 404, 409), 422: GuardErrorOut},
+    response={
+        201: MessageOut,
+        **error_responses(400, 401, 403, 404, 409, 429),
+        422: GuardErrorOut,
+    },
     summary="Send a message",
     description=(
         "Markdown-light text of at most 5,000 characters, checked by the professionalism "
         "guard. A read-only conversation is a 403 naming the reason (you left; a request "
         "you have not accepted; your first message still waits for acceptance; a block "
-        "between you)."
+        "between you). Rate limited (429 with Retry-After)."
     ),
 )
 def message_send(

@@ -9,6 +9,7 @@ shown as ``active``, ``pending`` (has not accepted a request yet) or ``left``.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -209,14 +210,18 @@ def _public_status(seat: Participant) -> str:
     return "active"
 
 
-def participant_out(request: HttpRequest, viewer: Any, seat: Participant) -> dict[str, Any]:
+def participant_out(
+    request: HttpRequest, viewer: Any, seat: Participant, *, blocked: bool = False
+) -> dict[str, Any]:
+    """A participant; how far they read is not shown for a pending request, nor across a
+    block (either way) between them and the viewer."""
     user = seat.user
     return {
         "member": member_summary_out(request, user) if user.is_active else None,
         "is_you": seat.user_id == viewer.pk,
         "status": _public_status(seat),
         "last_read_message_id": seat.last_read_message_id
-        if seat.status != Status.REQUEST
+        if seat.status != Status.REQUEST and not blocked
         else None,
     }
 
@@ -228,9 +233,11 @@ def conversation_out(
     seats: list[Participant],
     *,
     read_only_reason: str,
+    blocked_ids: Collection[int] = (),
 ) -> dict[str, Any]:
     """The viewer's ``seat`` (``conversation`` and ``last_message__sender__profile`` loaded)
-    with every participant of the conversation (``seats``, profiles loaded)."""
+    with every participant of the conversation (``seats``, profiles loaded); ``blocked_ids``:
+    members with a block between them and the viewer (``selectors.blocked_among``)."""
     conversation = seat.conversation
     ordered = [s for s in seats if s.user_id == viewer.pk] + others_of(seats, viewer.pk)
     return {
@@ -240,7 +247,9 @@ def conversation_out(
         "url": request.build_absolute_uri(
             reverse("messaging:conversation", args=[conversation.pk])
         ),
-        "participants": [participant_out(request, viewer, s) for s in ordered],
+        "participants": [
+            participant_out(request, viewer, s, blocked=s.user_id in blocked_ids) for s in ordered
+        ],
         "you": {
             "status": seat.status,
             "muted": seat.muted,

@@ -10,7 +10,7 @@ page costs the same at any depth and never COUNTs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -517,11 +517,17 @@ class SeenMarker:
 
 
 def seen_marker(
-    seats: Sequence[Participant], viewer_id: int, messages: Sequence[Message]
+    seats: Sequence[Participant],
+    viewer_id: int,
+    messages: Sequence[Message],
+    *,
+    blocked_ids: Collection[int] = (),
 ) -> SeenMarker | None:
     """The "Seen" marker under the viewer's newest message on the page when others have read
     that far: for a one-to-one conversation the other member; for a group, every member who
-    has."""
+    has — never a member with a block between them and the viewer (``blocked_ids``): the
+    viewer's messages are hidden from them, and their reading is none of the viewer's
+    business."""
     mine = [m for m in messages if m.sender_id == viewer_id and not m.is_deleted]
     if not mine:
         return None
@@ -532,6 +538,7 @@ def seen_marker(
         display_name_of(s.user)
         for s in seats
         if s.user_id != viewer_id
+        and s.user_id not in blocked_ids
         and s.status == Status.ACTIVE
         and s.last_read_message_id is not None
         and s.last_read_message_id >= newest.pk

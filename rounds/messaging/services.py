@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from rounds.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from rounds.core.publishing import guard_text, publishing_path
+from rounds.core.ratelimit import rate_limit
 from rounds.network.models import Block, Interaction
 from rounds.network.services import interaction_record
 from rounds.notifications.models import Kind, Notification
@@ -268,8 +269,10 @@ def conversation_start(
     connected to. Raises ValidationFailed (field ``to``: nobody, yourself, too many, someone
     you blocked, a group member you are not connected to, too many open requests; field
     ``body``), NotFound (a recipient is gone or blocked you), Forbidden (the existing
-    conversation is read-only), ContentBlocked / ContentNeedsConfirmation (the guard).
+    conversation is read-only), ContentBlocked / ContentNeedsConfirmation (the guard),
+    RateLimited (429: the "message" limit per hour, counted first).
     """
+    rate_limit(actor_id=actor.pk, action="message")
     body = _clean_body(body)
     chosen = _check_recipients(actor, recipients)
     if len(chosen) == 1:
@@ -307,7 +310,7 @@ def _start_direct(*, actor: Any, other: Any, body: str, acknowledge_warnings: bo
         if seat.status in (Status.REQUEST, Status.IGNORED):
             seat.status = Status.ACTIVE  # writing back accepts their request
             seat.save(update_fields=["status"])
-        return message_send(
+        return _message_send(
             actor=actor,
             conversation_id=existing.pk,
             body=body,
@@ -362,7 +365,21 @@ def message_send(
     see ``policies.read_only_reason``), ContentBlocked / ContentNeedsConfirmation (the guard).
     In a one-to-one conversation whose first message still waits for acceptance, writing is
     allowed again once the two are connected (the request becomes a normal conversation).
+    Rate limited ("message", RateLimited 429): counted first, before anything is written.
     """
+    rate_limit(actor_id=actor.pk, action="message")
+    return _message_send(
+        actor=actor,
+        conversation_id=conversation_id,
+        body=body,
+        acknowledge_warnings=acknowledge_warnings,
+    )
+
+
+def _message_send(
+    *, actor: Any, conversation_id: int, body: Any, acknowledge_warnings: bool
+) -> Message:
+    """``message_send`` without counting against the rate limit (the caller counted)."""
     body = _clean_body(body)
     seat = access_conversation_by_id(actor, conversation_id, for_update=True)
     conversation = seat.conversation

@@ -24,7 +24,7 @@ from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rounds.core.errors import ApplicationError, Forbidden, NotFound
+from rounds.core.errors import ApplicationError, Forbidden, NotFound, RateLimited
 from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, error_response, map_errors, require_valid_id
 from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
@@ -69,6 +69,13 @@ def _cursor(request: HttpRequest, name: str) -> int | None:
     if not 0 < value <= MAX_ID:
         raise ValueError(name)
     return value
+
+
+def _retry_after(response: HttpResponse, error: ApplicationError | None) -> HttpResponse:
+    """A rate-limited send (429) tells the browser when to try again, as ``map_errors`` does."""
+    if isinstance(error, RateLimited):
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _bad_cursor(request: HttpRequest) -> HttpResponse:
@@ -194,6 +201,7 @@ def compose(request: HttpRequest) -> HttpResponse:
     member opens instead). POST: start the conversation and open it."""
     viewer = request.user
     status = 200
+    error: ApplicationError | None = None
     raw_to = (request.POST if request.method == "POST" else request.GET).get("to", "")[:5000]
     handles = parse_handles(raw_to)
     first = handles[0] if len(handles) == 1 else ""
@@ -228,13 +236,13 @@ def compose(request: HttpRequest) -> HttpResponse:
                 status = 403
             except ApplicationError as exc:
                 apply_service_errors(form, exc)
-                status = exc.status_code
+                status, error = exc.status_code, exc
             else:
                 return redirect(
                     reverse("messaging:conversation", args=[message.conversation_id]) + "#latest"
                 )
     context = {"form": form, **_compose_recipients(viewer, handles)}
-    return render(request, "messaging/compose.html", context, status=status)
+    return _retry_after(render(request, "messaging/compose.html", context, status=status), error)
 
 
 def _compose_recipients(viewer: Any, handles: list[str]) -> dict[str, Any]:
@@ -365,7 +373,7 @@ def _conversation_context(
         "last_id": items[-1].pk if items else (seat.history_end_id or 0),
         "read_only_reason": reason,
         "form": form or MessageForm(to_handle=other_handle),
-        "seen": seen_marker(seats, viewer.pk, items) if latest else None,
+        "seen": seen_marker(seats, viewer.pk, items, blocked_ids=blocked_ids) if latest else None,
         "can_leave": can_leave(seat, conversation),
         "can_answer": can_answer_request(seat),
         "poll_seconds": POLL_SECONDS,
@@ -439,6 +447,7 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
     seat = access_conversation_by_id(request.user, require_valid_id(conversation_id))
     form = MessageForm(request.POST)
     status = 422
+    error: ApplicationError | None = None
     if form.is_valid():
         try:
             services.message_send(
@@ -449,7 +458,7 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
             )
         except ApplicationError as exc:
             apply_service_errors(form, exc)
-            status = exc.status_code
+            status, error = exc.status_code, exc
         else:
             url = reverse("messaging:conversation", args=[seat.conversation_id])
             if not is_htmx(request):
@@ -460,10 +469,14 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
             return response
     if is_htmx(request):
         context = {"conversation": seat.conversation, "form": form}
-        return _fragment(request, "messaging/conversation.html#composer", context, status=status)
+        response = _fragment(
+            request, "messaging/conversation.html#composer", context, status=status
+        )
+        return _retry_after(response, error)
     page = messages_page(seat=seat, senders=False)
     context = _conversation_context(request, seat, page, before=None, form=form)
-    return render(request, "messaging/conversation.html", context, status=status)
+    response = render(request, "messaging/conversation.html", context, status=status)
+    return _retry_after(response, error)
 
 
 def _back(request: HttpRequest, conversation_id: int, message: str) -> HttpResponse:

@@ -7,11 +7,9 @@ serialise. Lists are page-number paginated.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Path, Query, Router, Status
 
 from rounds.core.api_utils import (
@@ -54,7 +52,14 @@ from .schemas import (
     suspension_out,
     target_out,
 )
-from .selectors import action_log, queue_for, reports_on, suspension_list, target_of
+from .selectors import (
+    action_log,
+    guard_period_start,
+    queue_for,
+    reports_on,
+    suspension_list,
+    target_of,
+)
 
 reports_router = Router(tags=["moderation"], auth=member_auth)
 router = Router(tags=["moderation"], auth=member_auth)
@@ -207,7 +212,7 @@ def suspension_lift(request: HttpRequest, suspension_id: int = _SUSPENSION_ID) -
 )
 def guard_overrides(request: HttpRequest, params: Query[GuardParams]) -> Any:
     access_moderation(viewer_of(request))
-    since = timezone.localdate() - timedelta(days=params.days - 1) if params.days else None
+    since = guard_period_start(params.days)
     return [
         {
             "category": rate.category,

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Max, Min, Q, QuerySet
+from django.utils import timezone
 
 from rounds.core.pagination import Page, paginate
 from rounds.profiles.models import Profile
@@ -201,3 +202,11 @@ def suspension_list(*, active_only: bool = True, page: int = 1, size: int = 50) 
 def reports_filed_by(user: Any) -> QuerySet[Report]:
     """The reports ``user`` filed (their data: export)."""
     return Report.objects.filter(reporter_id=user.pk).order_by("id")
+
+
+def guard_period_start(days: int) -> date | None:
+    """The first day of the guard page's "last ``days`` days" (None: since counting began).
+    ``GuardTally.day`` is the UTC date (``core.publishing``), so the window counts UTC days
+    whatever zone the moderator's pages are shown in: the member's local date is a day ahead
+    of (or behind) the tallies' for part of every day."""
+    return timezone.now().date() - timedelta(days=days - 1) if days else None

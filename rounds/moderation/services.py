@@ -153,6 +153,7 @@ def report_act(
     days = _clean_days(days) if action == Action.SUSPEND else None
     if action == Action.SUSPEND and not is_site_staff(actor):
         raise Forbidden("Only site staff can suspend members.")
+    _refuse_repeat(report=report, action=action, reason=reason)
     target = target_for(report.target_kind)
     obj: Any = None
     if target is not None:
@@ -218,6 +219,28 @@ def report_act(
     return record
 
 
+def _refuse_repeat(*, report: Report, action: str, reason: str) -> None:
+    """Serialise decisions on one target (its report rows are locked until commit) and refuse
+    taking again the decision just taken: a double submit, or two moderators deciding the same
+    reports at once, would otherwise log the action twice and notify the author twice."""
+    Report.objects.select_for_update().filter(pk=report.pk).first()
+    still_open = list(
+        Report.objects.select_for_update()
+        .filter(target_kind=report.target_kind, target_id=report.target_id, state=Report.State.OPEN)
+        .values_list("pk", flat=True)
+    )
+    if still_open:
+        return
+    latest = (
+        ModerationAction.objects.filter(target_kind=report.target_kind, target_id=report.target_id)
+        .order_by("-id")
+        .values_list("action", "reason")
+        .first()
+    )
+    if latest == (action, reason):
+        raise Conflict("Moderators already took this decision on it; the queue is up to date.")
+
+
 # --- suspensions --------------------------------------------------------------------------------
 
 
@@ -233,7 +256,16 @@ def _suspend(*, actor: Any, user_id: int, reason: str, days: int | None) -> Susp
         existing.created_by = actor
         existing.save(update_fields=["until", "reason", "created_by", "updated_at"])
         return existing
-    return Suspension.objects.create(user_id=user_id, until=until, reason=reason, created_by=actor)
+    try:
+        with transaction.atomic():
+            return Suspension.objects.create(
+                user_id=user_id, until=until, reason=reason, created_by=actor
+            )
+    except IntegrityError as exc:  # suspended at the same moment (a double submit)
+        raise Conflict(
+            "This member was suspended a moment ago; the suspensions list shows it.",
+            field="__all__",
+        ) from exc
 
 
 @transaction.atomic

@@ -8,7 +8,6 @@ queue included) → one service or selector → render. Plain forms post and red
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages as flash
@@ -16,7 +15,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rounds.core.errors import ApplicationError, Forbidden, NotFound, RateLimited
@@ -39,7 +37,14 @@ from .access import (
 from .forms import ActionForm, QueueFilterForm, ReportForm, SuspendForm
 from .models import ModerationAction, Reason
 from .policies import is_site_staff, is_suspended
-from .selectors import action_log, queue_for, reports_on, suspension_list, target_of
+from .selectors import (
+    action_log,
+    guard_period_start,
+    queue_for,
+    reports_on,
+    suspension_list,
+    target_of,
+)
 
 #: Periods the guard page offers (days; 0: since counting began).
 GUARD_PERIODS = {"7": 7, "30": 30, "90": 90, "all": 0}
@@ -192,7 +197,7 @@ def guard_overrides(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in KINDS else ""
     days = GUARD_PERIODS[period]
-    since = timezone.localdate() - timedelta(days=days - 1) if days else None
+    since = guard_period_start(days)
     context = {
         "rows": [
             {"rate": rate, "category": CATEGORY_LABELS.get(rate.category, rate.category)}

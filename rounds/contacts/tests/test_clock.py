@@ -14,6 +14,7 @@ from rounds.contacts.services import (
     note_create,
     note_update,
     notebook_settings_update,
+    occurred_at_for,
     tag_create,
     tag_delete,
     tag_update,
@@ -185,6 +186,30 @@ def test_manual_call_on_a_member_contact_goes_through_the_interaction_log(pair):
     assert (entry.actor_id, entry.other_id, entry.kind) == (a.pk, b.pk, "call")
     assert contact_of(a, b).last_interaction_at == entry.occurred_at
     assert contact_of(b, a).last_interaction_at == entry.occurred_at
+
+
+@pytest.mark.parametrize("who_blocked", ["owner", "member"])
+def test_logging_with_a_blocked_member_stays_in_the_owners_notebook(pair, who_blocked):
+    """After a block (either way) the contact and its clock stay the owner's, but a call the
+    owner logs no longer reaches the other member: no interaction, their contact of the owner
+    keeps its clock (else a blocked member could keep writing into the blocker's notebook)."""
+    from rounds.network.services import block
+
+    a, b = pair
+    for contact in (contact_of(a, b), contact_of(b, a)):
+        age(contact, days=300)
+    theirs_before = contact_of(b, a).last_interaction_at
+    if who_blocked == "owner":
+        block(actor=a, blocked=b)
+    else:
+        block(actor=b, blocked=a)
+    mine = contact_of(a, b)
+    note = note_create(
+        actor=a, contact=mine, kind="call", occurred_on=timezone.localdate() - DAY, body=""
+    )
+    assert not Interaction.objects.filter(source=f"contacts:note:{note.pk}").exists()
+    assert contact_of(a, b).last_interaction_at == occurred_at_for(note.occurred_on)
+    assert contact_of(b, a).last_interaction_at == theirs_before
 
 
 @pytest.mark.parametrize(

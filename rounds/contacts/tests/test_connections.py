@@ -5,10 +5,12 @@ demo community."""
 from __future__ import annotations
 
 import importlib
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as global_apps
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from rounds.accounts.models import User
@@ -82,8 +84,9 @@ def test_data_migration_creates_contacts_for_existing_connections(member, other_
     Contact.objects.all().delete()
     Connection.objects.filter(owner=member.user).update(override_type="strategic")
     migration = importlib.import_module("rounds.contacts.migrations.0002_contacts_for_connections")
-    migration.create_contacts(global_apps, None)
-    migration.create_contacts(global_apps, None)  # idempotent
+    schema_editor = SimpleNamespace(connection=connection)  # what RunPython code uses of it
+    migration.create_contacts(global_apps, schema_editor)
+    migration.create_contacts(global_apps, schema_editor)  # idempotent
     assert Contact.objects.count() == 2
     mine = contact_of(member.user, other_member.user)
     assert mine.network_type == "strategic" and mine.connected

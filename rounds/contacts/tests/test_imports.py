@@ -133,6 +133,24 @@ def test_blocked_members_and_yourself_never_match(owner, member):
     assert all(row["match"] is None for row in imp.rows)
 
 
+def test_members_deleting_their_account_never_match(owner):
+    """A member in the deletion grace period is absent for everyone: no match by Rounds
+    address, shared email or name (it would reveal the hidden profile's handle)."""
+    leaving = _person("Gwen Hart", email="gwen@example.org", email_visibility="members")
+    leaving.user.deletion_scheduled = True
+    leaving.user.save(update_fields=["deletion_scheduled"])
+    imp = contact_import_create(
+        actor=owner,
+        kind="linkedin",
+        data=csv_file(
+            f"Gwen,Hart,https://rounds.example/members/{leaving.handle}/,,,,",
+            "G,H,,gwen@example.org,,,",
+            "Gwen,Hart,,,,,",
+        ),
+    )
+    assert [row["match"] for row in imp.rows] == [None, None, None]
+
+
 def test_relations_and_duplicates_are_shown(owner):
     """Connected and pending matches cannot get a request; rows already in the notebook (same
     email or LinkedIn URL) and repeated rows are flagged."""

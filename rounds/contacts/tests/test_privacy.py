@@ -170,3 +170,58 @@ def test_the_owner_sees_everything(notebook, member):
     owner_api = api_as(member.user)
     assert owner_api.get(f"/contacts/{contact_id}").status_code == 200
     assert owner_api.get(f"/contacts/imports/{notebook['import_id']}/rows").status_code == 200
+
+
+@pytest.mark.parametrize("hide", ["they_blocked", "i_blocked", "deleting", "deactivated"])
+def test_a_member_hidden_from_the_owner_keeps_the_contact_but_not_their_profile(
+    member, client, hide
+):
+    """After a block (either way), a deactivation, or while the member deletes their
+    account, the owner's contact and notes stay, but the member's live profile (photo,
+    handle, name, profile address, Message button) no longer shows in the notebook's pages,
+    its API or its vCards: their profile is a 404 for the owner everywhere else."""
+    from rounds.network.models import Block
+    from rounds.network.tests.factories import connect
+
+    owner = member.user
+    other = ProfileFactory(handle="hidden-handle", display_name="Live Name")
+    connect(owner, other.user)
+    contact = Contact.objects.get(owner=owner, member=other.user)
+    Contact.objects.filter(pk=contact.pk).update(
+        name="My Name For Them", due_at=timezone.now(), url=""
+    )
+    if hide == "they_blocked":
+        Block.objects.create(blocker=other.user, blocked=owner)
+    elif hide == "i_blocked":
+        Block.objects.create(blocker=owner, blocked=other.user)
+    elif hide == "deleting":
+        other.user.deletion_scheduled = True
+        other.user.save(update_fields=["deletion_scheduled"])
+    else:
+        other.user.is_active = False
+        other.user.save(update_fields=["is_active"])
+    client.force_login(owner)
+    pages = [
+        reverse("contacts:list"),
+        reverse("contacts:due"),
+        reverse("contacts:detail", args=[contact.pk]),
+        reverse("contacts:vcard", args=[contact.pk]),
+        reverse("contacts:export"),
+        "/api/v1/contacts",
+        f"/api/v1/contacts/{contact.pk}",
+        "/api/v1/contacts/due",
+        "/api/v1/contacts/export.vcf",
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert "My Name For Them" in body, url
+        assert "hidden-handle" not in body, url
+        assert "Live Name" not in body, url
+    # Visible again for an ordinary connection: the profile shows.
+    Block.objects.all().delete()
+    other.user.deletion_scheduled, other.user.is_active = False, True
+    other.user.save(update_fields=["deletion_scheduled", "is_active"])
+    body = client.get(reverse("contacts:detail", args=[contact.pk])).content.decode()
+    assert "hidden-handle" in body

@@ -361,3 +361,22 @@ def test_the_navigation_badge_counts_waiting_conversations(client, ana, ben, cha
     client.get(url("conversation", chat.conversation_id))
     home = client.get(reverse("network:home")).content.decode()
     assert "conversation waiting" not in home
+
+
+def test_a_member_who_blocked_you_is_never_seen_reading(as_ana, ana, ben):
+    """Ben blocks Ana, then reads her last message: Ana's page and API say nothing of it (the
+    "Seen" marker and his read position stay hidden across a block, either way)."""
+    from rounds.messaging.services import conversation_mark_read
+
+    connect(ana.user, ben.user)
+    first = start(ana.user, ben.user, body="Are you coming on Friday?")
+    cid = first.conversation_id
+    block(actor=ben.user, blocked=ana.user)
+    conversation_mark_read(actor=ben.user, conversation_id=cid)
+    html = as_ana.get(url("conversation", cid)).content.decode()
+    assert "dm-seen" not in html
+    data = as_ana.get(f"/api/v1/conversations/{cid}").json()
+    them = next(p for p in data["participants"] if not p["is_you"])
+    assert them["last_read_message_id"] is None
+    listed = as_ana.get("/api/v1/conversations").json()["items"][0]
+    assert all(p["last_read_message_id"] is None for p in listed["participants"] if not p["is_you"])

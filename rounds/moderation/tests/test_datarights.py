@@ -76,3 +76,34 @@ def test_a_suspended_member_erased_takes_the_suspension_along():
     datarights.erase_member_data(ben.user)
     ben.user.delete()
     assert not Suspension.objects.exists()
+
+
+def test_export_holds_the_decisions_about_the_member_and_their_suspensions():
+    """What moderators decided about the member (the reasons they were told, as on their
+    notice pages) and their suspensions are their data: exported, without the moderator, and
+    without dismissals (which would reveal that someone reported them)."""
+    ana, ben = ProfileFactory(), ProfileFactory()
+    staff = staff_member().user
+    filed = report(ben.user, "profile", ana.pk, details="ben's words")
+    report_act(actor=staff, report=filed, action="warn", reason=f"{CANARY} be civil")
+    dismissed = report(ben.user, "profile", ana.pk, details="again")
+    report_act(actor=staff, report=dismissed, action="dismiss", reason="secret dismissal")
+    Suspension.objects.create(user=ana.user, reason=f"{CANARY} suspended", created_by=staff)
+    exported = datarights.export_member_data(ana.user)
+    text = json.dumps(exported)
+    assert [d["action"] for d in exported["moderation_decisions"]] == ["warn"]
+    assert exported["moderation_decisions"][0]["reason"] == f"{CANARY} be civil"
+    assert exported["suspensions"][0]["reason"] == f"{CANARY} suspended"
+    assert exported["suspensions"][0]["lifted_at"] is None
+    assert "secret dismissal" not in text and "ben's words" not in text
+    assert set(exported["moderation_decisions"][0]) == {
+        "action",
+        "target_kind",
+        "target_id",
+        "reason",
+        "decided_at",
+    }
+    assert set(exported) <= set(datarights.EXPORT_DESCRIPTIONS)
+    # Ben filed the reports: the decisions about Ana are not his data.
+    theirs = datarights.export_member_data(ben.user)
+    assert theirs["moderation_decisions"] == [] and theirs["suspensions"] == []

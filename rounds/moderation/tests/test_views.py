@@ -185,3 +185,82 @@ def test_report_link_include_points_at_the_report_page():
 
     html = render_to_string("moderation/_report_link.html", {"kind": "post", "target_id": 7})
     assert 'href="/report/post/7/"' in html and "this post to the moderators" in html
+
+
+def test_a_double_submitted_decision_is_taken_once(world):
+    """The same decision posted twice (a double click, or two moderators at once) is logged
+    and told to the author once; the second answer is a 409. A different decision on the same
+    target later is still possible."""
+    ana, ben, staff = world
+    filed = report(ana.user, "profile", ben.pk, details="Rude headline")
+    client = _client(staff.user)
+    url = reverse("moderation:report_detail", args=[filed.pk])
+    decision = {"action": "warn", "reason": "Keep it civil"}
+    assert client.post(url, decision).status_code == 302
+    again = client.post(url, decision)
+    assert again.status_code == 409 and "already took this decision" in again.content.decode()
+    assert ModerationAction.objects.count() == 1
+    assert Notification.objects.filter(recipient=ben.user, kind=Kind.MODERATION).count() == 1
+    api = client.post(
+        f"/api/v1/moderation/reports/{filed.pk}/actions",
+        decision,
+        content_type="application/json",
+    )
+    assert api.status_code == 409
+    assert client.post(url, {"action": "remove", "reason": "Still rude"}).status_code == 302
+    assert ModerationAction.objects.count() == 2
+
+
+def test_suspending_at_the_same_moment_twice_is_a_409_not_a_500(world):
+    """Two suspensions of one member racing (a double submit): the second one's lookup ran
+    before the first committed, so its insert hits the one-unlifted-suspension constraint.
+    That is a 409 on the form, not a server error."""
+    from unittest import mock
+
+    from rounds.moderation.models import SuspensionQuerySet
+
+    _ana, ben, staff = world
+    Suspension.objects.create(user=ben.user, reason="First", created_by=staff.user)
+    client = _client(staff.user)
+    with mock.patch.object(SuspensionQuerySet, "first", return_value=None):
+        response = client.post(
+            reverse("moderation:suspensions"), {"handle": "ben", "reason": "Second"}
+        )
+    assert response.status_code == 409
+    assert "suspended a moment ago" in response.content.decode()
+    assert list(Suspension.objects.values_list("reason", flat=True)) == ["First"]
+    assert not ModerationAction.objects.exists()
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC"])
+def test_guard_period_counts_utc_days_whatever_the_moderators_zone(world, zone):
+    """Guard tallies are kept per UTC day; "last 7 days" is the last 7 UTC days for a
+    moderator 14 hours ahead of UTC or 11 hours behind it (their local date differs from the
+    tallies' for part of every day)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from rounds.core.models import GuardTally
+    from rounds.moderation.selectors import guard_period_start
+
+    _ana, _ben, staff = world
+    today = timezone.now().date()
+    with timezone.override(zone):
+        assert guard_period_start(7) == today - dt.timedelta(days=6)
+        assert guard_period_start(0) is None
+    staff.user.time_zone = zone
+    staff.user.save(update_fields=["time_zone"])
+    for age, rule in ((6, "inside.rule"), (7, "outside.rule")):
+        GuardTally.objects.create(
+            day=today - dt.timedelta(days=age),
+            kind="bio",
+            category="offensive",
+            rule=rule,
+            outcome="warned",
+            count=3,
+        )
+    html = _client(staff.user).get(reverse("moderation:guard") + "?period=7").content.decode()
+    assert "inside.rule" in html and "outside.rule" not in html
+    api = _client(staff.user).get("/api/v1/moderation/guard-overrides?days=7").json()
+    assert {row["rule"] for row in api} == {"inside.rule"}

@@ -37,6 +37,8 @@ from typing import Any
 
 from bench.connections import build_connections, connection_tables
 from bench.environment import database_name, database_url, ensure_postgres_database, setup_django
+from bench.events import build_events, events_tables
+from bench.feedstage import build_feed, build_inbox, feed_tables, inbox_tables
 from bench.keeping import build_keeping, keeping_tables
 from bench.tiers import Tier, tier_named
 
@@ -178,6 +180,9 @@ STAGES: list[Stage] = [
     Stage("community", version=1, build=build_community, tables=_community_tables),
     Stage("connections", version=1, build=build_connections, tables=connection_tables),
     Stage("keeping", version=1, build=build_keeping, tables=keeping_tables),  # issue 5
+    Stage("feed", version=1, build=build_feed, tables=feed_tables),  # issue 6
+    Stage("feed-inbox", version=1, build=build_inbox, tables=inbox_tables),  # issue 6
+    Stage("events", version=1, build=build_events, tables=events_tables),  # issue 7
 ]
 
 

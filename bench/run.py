@@ -124,7 +124,7 @@ def sign_in(email: str) -> tuple[str, str]:
     # database on a cache miss and keeps the session in Redis from then on.
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = "rounds.accounts.backends.MemberModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.save()
     ApiToken.objects.filter(user=user, name__startswith="bench ").delete()
@@ -366,6 +366,12 @@ def run(args: argparse.Namespace) -> int:
     from bench.keeping import keeping_context
 
     context.update(keeping_context())  # {conversation} for the keep: targets
+    from bench.feedstage import feed_context
+
+    context.update(feed_context())  # {group}, {thread}, {post_q}, … for the feed: targets
+    from bench.events import events_context
+
+    context.update(events_context())  # {event} for the ev: targets
     credentials = {"demo": sign_in(DEMO_EMAIL)}
     env = server_environment(database_url)
     collect_static(env)
@@ -379,6 +385,9 @@ def run(args: argparse.Namespace) -> int:
     targets = [t for t in TARGETS if not args.only or any(o in t.name for o in args.only)]
     if any(t.viewer != "demo" for t in targets):  # e.g. the member next to hubs (network)
         viewers = network_viewers(tier)
+        from bench.feedstage import feed_viewers
+
+        viewers.update(feed_viewers())  # hub_follower, returning (the feed: targets)
         for name, email in viewers.items():
             if name not in credentials:
                 credentials[name] = sign_in(email)

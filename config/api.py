@@ -265,6 +265,10 @@ def _register_routers() -> None:
     from rounds.accounts.data_rights.api import router as data_rights_router
     from rounds.community.api import router as community_router
     from rounds.contacts.api import router as contacts_router
+    from rounds.events.api import router as events_router
+    from rounds.events.api_calendar import certificates_router
+    from rounds.events.api_calendar import router as events_calendar_router
+    from rounds.events.api_prepare import router as events_prepare_router
     from rounds.feed.api import feed_router, posts_router, topics_router
     from rounds.guard.api import router as guard_router
     from rounds.messaging.api import router as messaging_router
@@ -289,6 +293,12 @@ def _register_routers() -> None:
     api.add_router("/notifications", notifications_router)
     api.add_router("/contacts", contacts_router)
     api.add_router("/groups", community_router)
+    # Goal, who to meet, people met, follow-ups, recommended (before /events/{id}: static paths)
+    api.add_router("/events", events_prepare_router)
+    api.add_router("/events", events_router)
+    # Calendar feed and certificates: /events/calendar-feed, /events/{id}/certificate
+    api.add_router("/events", events_calendar_router)
+    api.add_router("/certificates", certificates_router)
     api.add_router("/reports", reports_router)
     api.add_router("/moderation", moderation_router)
     api.add_router("/posts", posts_router)

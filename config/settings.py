@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "rounds.contacts",
     "rounds.community",
     "rounds.feed",
+    "rounds.events",
     "rounds.moderation",
 ]
 
@@ -108,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "rounds.core.middleware.MemberTimeZoneMiddleware",
     "rounds.core.middleware.RequestSizeMiddleware",
 ]
 
@@ -187,13 +189,18 @@ RATE_LIMITS = {
     "reply": int(os.environ.get("RATE_LIMIT_REPLIES", "120")),
     "report": int(os.environ.get("RATE_LIMIT_REPORTS", "20")),
     "message": int(os.environ.get("RATE_LIMIT_MESSAGES", "300")),
+    "calendar_feed": int(os.environ.get("RATE_LIMIT_CALENDAR_FEEDS", "20")),
+    "calendar_feed_read": int(os.environ.get("RATE_LIMIT_CALENDAR_FEED_READS", "120")),
 }
 
 # --- auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's backends with the per-request user lookup compiled once per
+    # process (rounds/accounts/backends.py). Sessions name the backend that signed them in:
+    # renaming these paths signs everyone out once.
+    "rounds.accounts.backends.MemberModelBackend",
+    "rounds.accounts.backends.MemberAuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -5,6 +5,7 @@ from django.views.static import serve
 
 from config.api import api
 from rounds.core import views as core_views
+from rounds.events import urls_calendar
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -20,6 +21,12 @@ urlpatterns = [
     # /feed/… (posts, the feed tabs) and /topics/<slug>/
     path("", include("rounds.feed.urls")),
     path("groups/", include("rounds.community.urls")),
+    path("events/", include("rounds.events.urls")),
+    # /certificates/<code>/: public verification of certificates of attendance (events)
+    path(
+        "certificates/",
+        include((urls_calendar.certificate_urlpatterns, "certificates")),
+    ),
     # /report/<kind>/<id>/ (members) and /moderation/… (moderators, staff)
     path("", include("rounds.moderation.urls")),
     # /network/… (the member's own network) and /members/<handle>/connect|follow|block|followers…

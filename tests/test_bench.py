@@ -86,6 +86,8 @@ def test_only_local_traffic_and_registry_is_well_formed():
     assert len(names) == len(set(names))
     assert {t.auth for t in TARGETS} <= {"none", "session", "token"}
     context = {"handle": "a", "q": "b", "specialty": "c", "org": "d", "conversation": "1"}
+    context |= {"group": "g", "thread": "2", "post_q": "e", "post_rare": "f", "feed_cursor": ""}
+    context |= {"event": "3"}  # bench.events (issue 7)
     assert all(t.url_path(context).startswith("/") for t in TARGETS)
     assert tier_named("m").members == 200_000
 

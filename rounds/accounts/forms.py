@@ -31,3 +31,21 @@ class TokenCreateForm(forms.Form):
     name = forms.CharField(
         label="Token name", max_length=80, help_text="For example: “reference manager sync”."
     )
+
+
+class TimeZoneForm(forms.Form):
+    """The zone pages show times in (events, messages...); the service validates the name."""
+
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        help_text="Times on Rounds are shown in this zone. Empty: UTC.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from rounds.events.forms import time_zone_choices
+
+        field = self.fields["time_zone"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "UTC (not set)"), *time_zone_choices()]

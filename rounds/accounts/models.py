@@ -45,6 +45,9 @@ class User(AbstractUser):
     #: still sign in and cancel, but everyone else treats them as absent (no profile, no
     #: search, no recommendations). Kept in step with ``AccountDeletion`` by its services.
     deletion_scheduled = models.BooleanField(default=False)
+    #: The IANA time zone pages show times in (events, messages, notifications); empty means
+    #: UTC until the member picks one (account settings offer the browser's zone).
+    time_zone = models.CharField(max_length=64, blank=True, default="")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
 
 from rounds.core.audit import audit
+from rounds.core.compiled import SENTINEL_TEXT, CompiledQuery
 from rounds.core.errors import NotFound, ValidationFailed
 
 from .models import ApiToken, User
@@ -62,18 +65,44 @@ def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
     return token
 
 
+def _token_lookup(*, digest: str) -> Any:
+    return (
+        ApiToken.objects.filter(digest=digest, revoked_at__isnull=True, user__is_active=True)
+        .order_by()
+        .values_list("pk", "last_used_at", *(f"user__{name}" for name in _user_columns()))[:1]
+    )
+
+
+@lru_cache(maxsize=1)
+def _user_columns() -> tuple[str, ...]:
+    return tuple(f.attname for f in User._meta.concrete_fields)
+
+
+#: Compiled once per process (``core/compiled.py``): every API request runs it.
+TOKEN_QUERY = CompiledQuery(_token_lookup, sentinels={"digest": SENTINEL_TEXT})
+
+
 def api_token_authenticate(secret: str) -> User | None:
     """Return the active user owning the token ``secret``, or None. Records last use (coarsely)."""
     if not secret or not secret.startswith(settings.API_TOKEN_PREFIX) or len(secret) > 128:
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=token_digest(secret), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None:
+    using = router.db_for_read(ApiToken)
+    rows = TOKEN_QUERY.rows(digest=token_digest(secret), using=using)
+    if not rows:
         return None
+    token_id, last_used_at, *user_values = rows[0]
     now = timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    if last_used_at is None or (now - last_used_at).total_seconds() > 300:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    return User.from_db(using, list(_user_columns()), user_values)
+
+
+@transaction.atomic
+def time_zone_set(*, actor: User, time_zone: Any) -> User:
+    """Set the zone the member's pages show times in (an IANA name; blank = UTC)."""
+    from rounds.events.services import validate_time_zone
+
+    zone = validate_time_zone(time_zone, allow_blank=True)
+    actor.time_zone = zone
+    actor.save(update_fields=["time_zone"])
+    return actor

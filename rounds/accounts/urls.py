@@ -8,6 +8,7 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.settings_page, name="settings"),
     path("tokens/", views.token_create, name="token_create"),
+    path("time-zone/", views.time_zone_update, name="time_zone"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("data/", data_views.data_page, name="data"),
     path("data/export/", data_views.data_export, name="data_export"),

@@ -16,10 +16,10 @@ from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, map_errors, require_valid_id
 from rounds.profiles.services import profile_ensure
 
-from .forms import TokenCreateForm
+from .forms import TimeZoneForm, TokenCreateForm
 from .models import User
 from .selectors import api_token_list_for
-from .services import MAX_ACTIVE_TOKENS, api_token_create, api_token_revoke
+from .services import MAX_ACTIVE_TOKENS, api_token_create, api_token_revoke, time_zone_set
 
 SETTINGS_TEMPLATE = "accounts/settings.html"
 
@@ -31,13 +31,19 @@ def _member(request: HttpRequest) -> User:
 
 
 def _settings(
-    request: HttpRequest, *, form: TokenCreateForm | None = None, status: int = 200
+    request: HttpRequest,
+    *,
+    form: TokenCreateForm | None = None,
+    status: int = 200,
+    time_zone_form: TimeZoneForm | None = None,
 ) -> HttpResponse:
     context: dict[str, Any] = {
         "profile": profile_ensure(user=request.user),
         "tokens": list(api_token_list_for(viewer=_member(request))),
         "token_form": form or TokenCreateForm(),
         "max_tokens": MAX_ACTIVE_TOKENS,
+        "time_zone_form": time_zone_form
+        or TimeZoneForm(initial={"time_zone": _member(request).time_zone}),
     }
     return render_page_or_fragment(
         request, SETTINGS_TEMPLATE, fragment="tokens", context=context, status=status
@@ -86,3 +92,19 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
         request, f"Token “{token.name}” revoked. Programs using it can no longer sign in."
     )
     return redirect("accounts:settings")
+
+
+@require_POST
+@login_required
+def time_zone_update(request: HttpRequest) -> HttpResponse:
+    """Set the zone pages show times in (validated against the IANA zone list)."""
+    form = TimeZoneForm(request.POST)
+    if form.is_valid():
+        try:
+            time_zone_set(actor=_member(request), time_zone=form.cleaned_data["time_zone"])
+        except ApplicationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Time zone saved.")
+            return redirect("accounts:settings")
+    return _settings(request, time_zone_form=form, status=422)

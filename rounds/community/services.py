@@ -27,6 +27,7 @@ from rounds.core.publishing import Draft, guard_texts, publishing_path
 from rounds.core.ratelimit import rate_limit
 
 from . import policies
+from .mentions import mention_candidates, mentioned_handles
 from .models import (
     MAX_GROUP_DESCRIPTION,
     MAX_REPLY_BODY,
@@ -70,9 +71,6 @@ MAX_GROUP_NAME = 120
 T = TypeVar("T")
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,78}[a-z0-9])$")
 RESERVED_SLUGS = frozenset({"new", "search", "invitations", "mine"})
-#: @handle mentions (profile handles: lower-case letters, digits and hyphens, 3–40 chars).
-MENTION_RE = re.compile(r"(?<![\w@/.])@([a-z0-9][a-z0-9-]{1,38}[a-z0-9])(?![a-z0-9-])", re.I)
-MAX_MENTIONS = 20
 
 
 # --- small validators ---------------------------------------------------------------------------
@@ -607,33 +605,16 @@ def ownership_transfer(*, actor: Any, group: Group, user: Any) -> GroupMembershi
 # --- mentions ---------------------------------------------------------------------------------------
 
 
-def mentioned_handles(text: str) -> list[str]:
-    """Distinct @handles in ``text`` (lower-case, in order, at most MAX_MENTIONS)."""
-    seen: list[str] = []
-    for match in MENTION_RE.finditer(text or ""):
-        handle = match.group(1).lower()
-        if handle not in seen:
-            seen.append(handle)
-        if len(seen) >= MAX_MENTIONS:
-            break
-    return seen
-
-
 def _notify_mentions(
     *, actor: Any, group: Group, thread: Thread, handles: Iterable[str], url: str
 ) -> None:
     """Notify each mentioned member who may read the thread and is not blocked either way,
-    once (callers pass only handles new to this thread or reply)."""
-    from rounds.network.models import Block
+    once (callers pass only handles new to this thread or reply; ``mentions`` does the
+    shared part: existing members, not the actor, no block either way)."""
     from rounds.notifications.models import Kind
     from rounds.notifications.services import notify
-    from rounds.profiles.models import Profile
 
-    handles = list(handles)
-    if not handles:
-        return
-    user_ids = set(Profile.objects.filter(handle__in=handles).values_list("user_id", flat=True))
-    user_ids.discard(actor.pk)
+    user_ids = mention_candidates(actor=actor, handles=handles)
     if not user_ids:
         return
     memberships = dict(
@@ -645,17 +626,8 @@ def _notify_mentions(
         readers = {u for u in user_ids if memberships.get(u) != MembershipState.BANNED}
     else:
         readers = {u for u, s in memberships.items() if s == MembershipState.ACTIVE}
-    blocked = set(
-        Block.objects.filter(blocker=actor, blocked_id__in=readers).values_list(
-            "blocked_id", flat=True
-        )
-    ) | set(
-        Block.objects.filter(blocked=actor, blocker_id__in=readers).values_list(
-            "blocker_id", flat=True
-        )
-    )
     text = f"{_name(actor)} mentioned you in “{thread.title[:80]}”"
-    for user_id in sorted(readers - blocked):
+    for user_id in sorted(readers):
         notify(recipient_id=user_id, kind=Kind.MENTION, actor_id=actor.pk, text=text, url=url)
 
 

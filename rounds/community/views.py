@@ -215,6 +215,9 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
         for thread in page.items:
             thread.group = group
         context["owner"] = selectors.owner_of(group)
+        from rounds.events.selectors import group_upcoming_events
+
+        context["upcoming_events"] = group_upcoming_events(viewer=request.user, group=group)
     context["thread_form"] = ThreadForm()
     return render(request, "community/group.html", context)
 

@@ -2,7 +2,8 @@
 
 ``render_markdown`` serves every member text. With ``links=True`` (posts, comments, forum
 texts) bare ``http(s)://`` addresses become links too, and with ``topics=True`` each
-``#topic`` links to its topic page. Links are only ever rendered as sanitised anchors with
+``#topic`` links to its topic page; with ``mentions`` each ``@handle`` the function resolves
+(an existing member the viewer may see) links to their profile. Links are only ever rendered as sanitised anchors with
 ``rel="nofollow noopener ugc"``: nothing is fetched from the server to preview them.
 """
 
@@ -42,6 +43,11 @@ LINK_REL = "nofollow noopener ugc"
 #: A #topic: a letter, then letters, digits, "_" or "-" (2–50 characters). Not after a word
 #: character, "&" (an HTML entity such as ``&#39;``), "/" (a URL fragment) or another "#".
 TOPIC_PATTERN = re.compile(r"(?<![\w&/#])#([A-Za-z][A-Za-z0-9_-]{1,49})(?![A-Za-z0-9_-])")
+#: An @handle mention (profile handles: letters, digits and hyphens, 3–40 characters). Not after
+#: a word character, "@", "/" or "." (e-mail addresses, URLs).
+MENTION_PATTERN = re.compile(
+    r"(?<![\w@/.])@([a-z0-9][a-z0-9-]{1,38}[a-z0-9])(?![a-z0-9-])", re.IGNORECASE
+)
 _URL_PATTERN = re.compile(r"(?<![\w/\"'=])(https?://[^\s<>\"']+)")
 _TRAILING = ".,;:!?)]}'"
 _TAG = re.compile(r"(<[^>]*>)")
@@ -61,7 +67,13 @@ def topic_names(text: str) -> dict[str, str]:
     return names
 
 
-def _linkify_text(text: str, *, links: bool, topic_url: Callable[[str], str] | None) -> str:
+def _linkify_text(
+    text: str,
+    *,
+    links: bool,
+    topic_url: Callable[[str], str] | None,
+    mention_url: Callable[[str], str | None] | None = None,
+) -> str:
     """Links in one HTML text segment (already escaped by markdown-it)."""
     if links:
 
@@ -76,7 +88,7 @@ def _linkify_text(text: str, *, links: bool, topic_url: Callable[[str], str] | N
             return f'<a href="{url}">{url}</a>{trail}'
 
         text = _URL_PATTERN.sub(url_link, text)
-    if topic_url is not None:
+    if topic_url is not None or mention_url is not None:
         pieces = _TAG.split(text)  # URLs just linked must not get topic links inside them
         depth = 0
         for index, piece in enumerate(pieces):
@@ -85,14 +97,44 @@ def _linkify_text(text: str, *, links: bool, topic_url: Callable[[str], str] | N
             elif piece == "</a>":
                 depth -= 1
             elif not piece.startswith("<") and depth == 0:
-                pieces[index] = TOPIC_PATTERN.sub(
-                    lambda m: f'<a href="{topic_url(m.group(1).lower())}">#{m.group(1)}</a>', piece
-                )
+                if topic_url is not None:
+                    piece = TOPIC_PATTERN.sub(
+                        lambda m: f'<a href="{topic_url(m.group(1).lower())}">#{m.group(1)}</a>',
+                        piece,
+                    )
+                if mention_url is not None:
+                    piece = _mention_links(piece, mention_url)
+                pieces[index] = piece
         text = "".join(pieces)
     return text
 
 
-def _linkify(html: str, *, links: bool, topic_url: Callable[[str], str] | None) -> str:
+def _mention_links(text: str, mention_url: Callable[[str], str | None]) -> str:
+    """``@handle`` → a link where ``mention_url`` knows the handle (outside topic links)."""
+    pieces = _TAG.split(text)
+    depth = 0
+    for index, piece in enumerate(pieces):
+        if piece.startswith("<a "):
+            depth += 1
+        elif piece == "</a>":
+            depth -= 1
+        elif not piece.startswith("<") and depth == 0:
+
+            def link(match: re.Match[str]) -> str:
+                url = mention_url(match.group(1).lower())
+                return f'<a href="{url}">{match.group(0)}</a>' if url else match.group(0)
+
+            pieces[index] = MENTION_PATTERN.sub(link, piece)
+    return "".join(pieces)
+
+
+def _linkify(
+    html: str,
+    *,
+    links: bool,
+    topic_url: Callable[[str], str] | None,
+    mention_url: Callable[[str], str | None] | None = None,
+) -> str:
     """Apply ``_linkify_text`` to the text between tags, outside links and code."""
     pieces = _TAG.split(html)
     inside: list[str] = []
@@ -107,21 +149,29 @@ def _linkify(html: str, *, links: bool, topic_url: Callable[[str], str] | None) 
                     inside.append(name)
             continue
         if not inside and piece:
-            pieces[index] = _linkify_text(piece, links=links, topic_url=topic_url)
+            pieces[index] = _linkify_text(
+                piece, links=links, topic_url=topic_url, mention_url=mention_url
+            )
     return "".join(pieces)
 
 
 def render_markdown(
-    text: str, *, links: bool = False, topics: Callable[[str], str] | None = None
+    text: str,
+    *,
+    links: bool = False,
+    topics: Callable[[str], str] | None = None,
+    mentions: Callable[[str], str | None] | None = None,
 ) -> SafeString:
     """Return sanitised HTML for ``text``; links get rel="nofollow noopener ugc".
 
     ``links``: bare http(s) addresses become links. ``topics``: a function giving the URL of
-    a topic page from its slug; each ``#topic`` then links there.
+    a topic page from its slug; each ``#topic`` then links there. ``mentions``: a function
+    giving the profile URL of a lower-cased handle, or None (plain text) for a handle that is
+    not an existing member the viewer may see.
     """
     html = _md.render(text or "")
-    if links or topics is not None:
-        html = _linkify(html, links=links, topic_url=topics)
+    if links or topics is not None or mentions is not None:
+        html = _linkify(html, links=links, topic_url=topics, mention_url=mentions)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

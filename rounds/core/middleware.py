@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 
 
 class RequestSizeMiddleware:
@@ -28,3 +31,35 @@ class RequestSizeMiddleware:
                 return JsonResponse({"detail": message, "errors": {}}, status=413)
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+@lru_cache(maxsize=512)
+def zone_named(name: str) -> ZoneInfo | None:
+    """The IANA zone ``name``, or None when it is empty or unknown (never raises)."""
+    if not name or len(name) > 64:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+class MemberTimeZoneMiddleware:
+    """Show times in the signed-in member's zone (``User.time_zone``; UTC when unset).
+
+    Reads only the user the session already loads; API responses stay in UTC (ISO 8601 with
+    offset) whatever the zone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        zone = zone_named(getattr(user, "time_zone", "")) if user is not None else None
+        if zone is None:
+            return self.get_response(request)
+        timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -25,6 +25,8 @@ ACTION_NAMES = {
     "thread": "threads",
     "reply": "replies",
     "message": "messages",
+    "calendar_feed": "new calendar feed addresses",
+    "calendar_feed_read": "calendar feed downloads",
 }
 
 

@@ -25,6 +25,7 @@ from .schemas import (
     CommentOut,
     CommentPageOut,
     CommentParams,
+    DiscussionsOut,
     FeedOut,
     FeedParams,
     HistoryOut,
@@ -33,6 +34,7 @@ from .schemas import (
     PostIn,
     PostOut,
     RepostIn,
+    SearchParams,
     TopicOut,
     comment_out,
     post_out,
@@ -92,6 +94,26 @@ def post_create(request: HttpRequest, payload: PostIn) -> Status[dict[str, Any]]
         acknowledge_warnings=payload.acknowledge_warnings,
     )
     return Status(201, _out(request, _post(request, post.pk)))
+
+
+@posts_router.get(
+    "/search",
+    auth=member_auth,
+    response={200: FeedOut, **error_responses(401, 422)},
+    summary="Search posts",
+    description=(
+        "Posts you may see whose text matches `q` (full-text, English stemming; web-search "
+        "syntax), newest first. Follow `next_cursor`. An empty `q` finds nothing."
+    ),
+)
+def post_search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
+    page = selectors.search_posts(
+        viewer=viewer_of(request),
+        query=params.q,
+        cursor=selectors.Cursor.decode(params.cursor),
+        size=params.page_size,
+    )
+    return _feed_out(request, page)
 
 
 @posts_router.get(
@@ -312,6 +334,31 @@ def feed(request: HttpRequest, params: Query[FeedParams]) -> dict[str, Any]:
         size=params.page_size,
     )
     return _feed_out(request, page)
+
+
+@feed_router.get(
+    "/discussions",
+    auth=member_auth,
+    response={200: DiscussionsOut, **error_responses(401, 422)},
+    summary="Discussions in your groups",
+    description=(
+        "Forum threads in the groups you are an active member of, by latest activity (hidden "
+        "threads and threads by members you blocked, who blocked you or whom you muted are "
+        "left out). Follow `next_cursor`."
+    ),
+)
+def discussions(request: HttpRequest, params: Query[FeedParams]) -> dict[str, Any]:
+    from rounds.community.schemas import thread_out
+
+    page = selectors.discussions(
+        viewer=viewer_of(request),
+        cursor=selectors.Cursor.decode(params.cursor),
+        size=params.page_size,
+    )
+    return {
+        "items": [thread_out(request, thread) for thread in page.items],
+        "next_cursor": page.next_cursor,
+    }
 
 
 @feed_router.get(

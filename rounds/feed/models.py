@@ -14,6 +14,7 @@ newest rows from an index ending in ``(-created_at, -id)``.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
@@ -82,6 +83,9 @@ class Post(ModeratedFields):
     created_at = models.DateTimeField(db_index=False)
     updated_at = models.DateTimeField(auto_now=True)
     edited_at = models.DateTimeField(null=True, blank=True)
+    #: The body as a tsvector, kept by a PostgreSQL trigger (migration 0002) and GIN-indexed;
+    #: always null on SQLite (post search falls back to icontains there).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -220,6 +224,32 @@ class TopicFollow(models.Model):
         return f"{self.user_id} follows topic {self.topic_id}"
 
 
+class InboxEntry(models.Model):
+    """A post fanned out on write into ``member``'s home-feed inbox (``selectors.home_feed``).
+
+    Written when a post is published (``services.fan_out``) for its author and every
+    connection — and every follower when the audience is public or members — unless the
+    author is a hub (``selectors.hub_ids``: their posts are merged at read time) or the post
+    is a group post (groups are merged at read time). Only candidates: the reader re-applies
+    the visibility rule, blocks, mutes and its current ties, so deletes, moderation, blocks
+    and unfollows take effect at once. Capped per member (``services.inbox_trim``);
+    ``created_at`` copies the post's so the inbox reads in feed order from its index.
+    """
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["member", "-created_at", "-post"], name="inbox_member_recent_idx"),
+            models.Index(fields=["post"], name="inbox_post_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Post {self.post_id} in {self.member_id}'s inbox"
+
+
 class Mute(models.Model):
     """``user`` mutes a member or a topic (exactly one): their posts leave ``user``'s feed.
     Private: the muted member is never told."""
@@ -261,6 +291,7 @@ __all__ = [
     "Audience",
     "Bookmark",
     "Comment",
+    "InboxEntry",
     "Like",
     "Mute",
     "Post",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Schema
 
+from rounds.community.mentions import mentioned_handles
+from rounds.community.schemas import ThreadOut
 from rounds.core.api_utils import MAX_QUERY_PARAM, Safe, absolute_url
 from rounds.core.markdown import render_markdown
 
@@ -21,8 +24,26 @@ def topic_url(slug: str) -> str:
     return reverse("feed:topic", args=[slug])
 
 
-def render_post_body(text: str) -> str:
-    return str(render_markdown(text, links=True, topics=topic_url))
+def render_post_body(text: str, mentions: dict[str, str] | None = None) -> str:
+    """Sanitised HTML of a post or comment body; @handles in ``mentions`` (``{handle: profile
+    URL}``, see ``selectors.decorate``) link to the profile.
+
+    Rendering (Markdown, sanitising, links) costs ~1 ms per body, 20 per feed page, so it is
+    memoised per process on the body and the mention links it uses (a pure function of both).
+    """
+    text = text or ""
+    used: tuple[tuple[str, str], ...] = ()
+    if mentions:
+        used = tuple((h, mentions[h]) for h in mentioned_handles(text) if h in mentions)
+    return _render_cached(text, used)
+
+
+@lru_cache(maxsize=4096)
+def _render_cached(text: str, mentions: tuple[tuple[str, str], ...]) -> str:
+    links = dict(mentions)
+    return str(
+        render_markdown(text, links=True, topics=topic_url, mentions=links.get if links else None)
+    )
 
 
 class AuthorOut(Schema):
@@ -100,6 +121,17 @@ class FeedOut(Schema):
 class FeedParams(Schema):
     cursor: Annotated[str, Field(max_length=MAX_QUERY_PARAM)] | None = None
     page_size: int = Field(DEFAULT_FEED_SIZE, ge=1, le=MAX_FEED_SIZE)
+
+
+class SearchParams(FeedParams):
+    q: Annotated[str, Field(max_length=MAX_QUERY_PARAM), Safe] = Field(
+        "", description="Words to find (web-search syntax: quotes, OR, -word)."
+    )
+
+
+class DiscussionsOut(Schema):
+    items: list[ThreadOut]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
 
 
 class CommentIn(Schema):
@@ -181,7 +213,7 @@ def post_out(request: HttpRequest, viewer: Any, post: Post) -> dict[str, Any]:
         "id": post.pk,
         "author": author_out(post.author),
         "body": post.body,
-        "body_html": render_post_body(post.body),
+        "body_html": render_post_body(post.body, getattr(post, "mention_links", None)),
         "audience": post.audience,
         "group": post.group.slug if post.group_id and post.group else None,
         "created_at": post.created_at,
@@ -199,7 +231,7 @@ def post_out(request: HttpRequest, viewer: Any, post: Post) -> dict[str, Any]:
             "id": original.pk,
             "author": author_out(original.author),
             "body": original.body,
-            "body_html": render_post_body(original.body),
+            "body_html": render_post_body(original.body, getattr(original, "mention_links", None)),
             "created_at": original.created_at,
             "url": absolute_url(request, post_url(original)),
         },
@@ -216,7 +248,7 @@ def comment_out(comment: Comment) -> dict[str, Any]:
         "parent": comment.parent_id,
         "author": author_out(comment.author),
         "body": comment.body,
-        "body_html": str(render_markdown(comment.body, links=True, topics=topic_url)),
+        "body_html": render_post_body(comment.body, getattr(comment, "mention_links", None)),
         "created_at": comment.created_at,
         "edited_at": comment.edited_at,
         "moderation_state": comment.moderation_state,

@@ -7,19 +7,31 @@ admits them: public → anyone; members → signed-in members; connections → t
 connections; group → whoever may read the group (``rounds.community.selectors
 .readable_group_ids``).
 
-The home feed (``home_feed``) is a merge of bounded per-source scans, each limited to the page
-size + 1 and keyset-paginated on ``(created_at, id)``:
+The home feed (``home_feed``) is a merge of bounded per-source reads, each giving the newest
+page size + 1 below the cursor, keyset-paginated on ``(created_at, id)``:
 
-1. *people*: the member, their connections and the members they follow (each list capped at
-   ``MAX_SOURCE_PEOPLE``, most recent ties first), minus muted members — index
-   ``post_author_recent_idx`` (author, -created_at, -id);
-2. *topics*: posts naming a topic the member follows (minus muted topics) — index
+1. *inbox* (fan-out on write): ``services.fan_out`` writes each new post of a non-hub author
+   into the inboxes (``InboxEntry``) of the author, their connections and — public/members
+   posts — their followers; the feed reads the member's inbox from
+   ``inbox_member_recent_idx`` and re-applies the visibility rule, blocks, mutes and current
+   ties to each entry (``_inbox_source``). Below what the inbox holds (trimmed to
+   ``services.INBOX_CAP``; empty for posts written before it existed) the same people are
+   read at read time (``author_id IN (…)``, or ``PEOPLE_SOURCE_PLAN = "lateral"``);
+2. *hubs*: members with ``HUB_REACH`` or more connections + followers are not fanned out
+   (thousands of inbox rows per post); their posts are read per hub at read time
+   (``LATERAL`` over ``post_author_recent_idx``, ``_people_newest_ids``);
+3. *topics*: posts naming a topic the member follows (minus muted topics) — index
    ``posttopic_recent_idx`` (topic, -created_at, -post);
-3. *groups*: posts in the member's groups — index ``post_group_recent_idx``.
+4. *groups*: posts in the member's groups, per group (``LATERAL`` over
+   ``post_group_recent_idx``, ``_group_newest_ids``).
 
-The page is the newest ``size`` of the union (deduplicated). Every post of the true page is
-among its own source's newest ``size`` below the cursor, so the merge is exact; new posts are
-newer than any cursor, so paging on never repeats or skips a post while others publish.
+The people lists (connections, followees) are capped at ``MAX_SOURCE_PEOPLE`` each, most
+recent ties first, minus muted and blocked members. The page is the newest ``size`` of the
+union (deduplicated). Every post of the true page is among its own source's newest ``size``
+below the cursor, so the merge is exact; new posts are newer than any cursor, so paging on
+never repeats or skips a post while others publish. The choice of fan-out on write for
+ordinary authors and read-time merge for hubs and groups was measured on the M tier
+(docs/benchmarks.md, issue 6; ``bench/fanout.py``).
 """
 
 from __future__ import annotations
@@ -35,6 +47,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from rounds.community.mentions import mention_links
 from rounds.core.errors import ValidationFailed
 from rounds.moderation.registry import ModerationState
 
@@ -193,16 +206,232 @@ def _mute_filter(qs: QuerySet[Post], viewer: Any, mutes: Mutes) -> QuerySet[Post
     return qs
 
 
-def feed_people(viewer: Any) -> set[int]:
-    """The member, their connections and followees (bounded, most recent ties first)."""
+def feed_ties(viewer: Any) -> tuple[set[int], set[int]]:
+    """(connections, followees) of the member, each bounded, most recent ties first."""
     from rounds.network.models import Connection, Follow
 
     connections = Connection.objects.filter(owner_id=viewer.pk).order_by("-created_at", "-id")
     follows = Follow.objects.filter(follower_id=viewer.pk).order_by("-created_at", "-id")
-    people = {viewer.pk}
-    people.update(connections.values_list("other_id", flat=True)[:MAX_SOURCE_PEOPLE])
-    people.update(follows.values_list("followee_id", flat=True)[:MAX_SOURCE_PEOPLE])
-    return people
+    return (
+        set(connections.values_list("other_id", flat=True)[:MAX_SOURCE_PEOPLE]),
+        set(follows.values_list("followee_id", flat=True)[:MAX_SOURCE_PEOPLE]),
+    )
+
+
+def feed_people(viewer: Any) -> set[int]:
+    """The member, their connections and followees (bounded, most recent ties first)."""
+    connected, followed = feed_ties(viewer)
+    return {viewer.pk} | connected | followed
+
+
+#: The people source's plan on PostgreSQL: "lateral" (per-author newest, bounded) or "in"
+#: (one ``author_id IN (…)`` scan); the issue-6 bench measured both (docs/benchmarks.md).
+PEOPLE_SOURCE_PLAN = "in"
+#: The groups source on PostgreSQL: "lateral" (per group) or "in" (one ``group_id IN (…)``).
+GROUP_SOURCE_PLAN = "lateral"
+
+_PEOPLE_SQL = """
+SELECT p.id, p.created_at FROM unnest(%(people)s::bigint[]) AS a(id)
+JOIN accounts_user u ON u.id = a.id
+CROSS JOIN LATERAL (
+    SELECT p.id, p.created_at FROM feed_post p
+    WHERE p.author_id = a.id {before}
+      AND (p.author_id = %(viewer)s OR (
+          p.moderation_state = 'visible' AND NOT u.deletion_scheduled
+          AND (p.audience IN ('public', 'members')
+               OR (p.audience = 'connections' AND a.id = ANY(%(connected)s::bigint[]))
+               OR (p.audience = 'group' AND EXISTS (
+                   SELECT 1 FROM community_group g WHERE g.id = p.group_id
+                   AND (g.visibility = 'public' OR g.id = ANY(%(groups)s::bigint[])))))
+          {muted_topics}))
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT %(limit)s
+) p
+ORDER BY p.created_at DESC, p.id DESC
+LIMIT %(limit)s
+"""
+
+
+def _people_newest_ids(
+    *,
+    viewer: Any,
+    people: set[int],
+    connected: set[int],
+    group_ids: list[int],
+    cursor: Cursor | None,
+    limit: int,
+    muted_topics: set[int],
+) -> list[tuple[int, datetime]]:
+    """``(id, created_at)`` of the newest ``limit`` posts below ``cursor`` by ``people`` that
+    the viewer may see, read per author (``LATERAL``: at most ``limit`` rows from each
+    author's index range), so the cost is bounded by the number of people, never by how much
+    hubs post (PostgreSQL).
+
+    The SQL spells out the visibility rule for authors the viewer is tied to (blocked and
+    muted members are already out of ``people``); tested against ``visible_q``
+    (``test_people_source_plans_agree_on_every_rule``).
+    """
+    from django.db import connection
+
+    params: dict[str, Any] = {
+        "people": sorted(people),
+        "viewer": viewer.pk,
+        "connected": sorted(connected),
+        "groups": sorted(group_ids),
+        "limit": limit,
+    }
+    before = ""
+    if cursor is not None:
+        before = "AND (p.created_at < %(at)s OR (p.created_at = %(at)s AND p.id < %(id)s))"
+        params.update(at=cursor.at, id=cursor.id)
+    muted = ""
+    if muted_topics:
+        muted = (
+            "AND NOT EXISTS (SELECT 1 FROM feed_posttopic t WHERE t.post_id = p.id"
+            " AND t.topic_id = ANY(%(muted)s::bigint[]))"
+        )
+        params["muted"] = sorted(muted_topics)
+    with connection.cursor() as db:
+        db.execute(_PEOPLE_SQL.format(before=before, muted_topics=muted), params)
+        return [(row[0], row[1]) for row in db.fetchall()]
+
+
+_GROUPS_SQL = """
+SELECT p.id, p.created_at FROM unnest(%(groups)s::bigint[]) AS g(id)
+CROSS JOIN LATERAL (
+    SELECT p.id, p.created_at FROM feed_post p
+    WHERE p.group_id = g.id {before}
+      AND (p.author_id = %(viewer)s OR (
+          p.moderation_state = 'visible'
+          AND (p.author_id IS NULL OR (
+              p.author_id <> ALL(%(excluded)s::bigint[])
+              AND NOT EXISTS (SELECT 1 FROM accounts_user u
+                              WHERE u.id = p.author_id AND u.deletion_scheduled)))
+          {muted_topics}))
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT %(limit)s
+) p
+ORDER BY p.created_at DESC, p.id DESC
+LIMIT %(limit)s
+"""
+
+
+def _group_newest_ids(
+    *,
+    viewer: Any,
+    group_ids: list[int],
+    excluded: set[int],
+    cursor: Cursor | None,
+    limit: int,
+    muted_topics: set[int],
+) -> list[tuple[int, datetime]]:
+    """``(id, created_at)`` of the newest ``limit`` posts below ``cursor`` in the member's
+    groups that the viewer may see, read per group (``LATERAL`` over
+    ``post_group_recent_idx``; PostgreSQL). ``excluded``: members blocked either way or
+    muted. The SQL spells out the visibility rule for group posts (tested against
+    ``visible_q`` with the IN-list plan on the same data)."""
+    from django.db import connection
+
+    params: dict[str, Any] = {
+        "groups": sorted(group_ids),
+        "viewer": viewer.pk,
+        "excluded": sorted(excluded),
+        "limit": limit,
+    }
+    before = ""
+    if cursor is not None:
+        before = "AND (p.created_at < %(at)s OR (p.created_at = %(at)s AND p.id < %(id)s))"
+        params.update(at=cursor.at, id=cursor.id)
+    muted = ""
+    if muted_topics:
+        muted = (
+            "AND NOT EXISTS (SELECT 1 FROM feed_posttopic t WHERE t.post_id = p.id"
+            " AND t.topic_id = ANY(%(muted)s::bigint[]))"
+        )
+        params["muted"] = sorted(muted_topics)
+    with connection.cursor() as db:
+        db.execute(_GROUPS_SQL.format(before=before, muted_topics=muted), params)
+        return [(row[0], row[1]) for row in db.fetchall()]
+
+
+Key = tuple[int, datetime]
+
+
+def _keys(qs: QuerySet[Post], limit: int) -> list[Key]:
+    """``(id, created_at)`` of the first ``limit`` posts of ``qs`` (newest first)."""
+    return [(pk, at) for pk, at in qs.values_list("id", "created_at")[:limit]]
+
+
+#: Members whose connections + followers reach this many are *hubs*: their posts are not
+#: fanned out on write but merged at read time (``hub_ids``).
+HUB_REACH = 2000
+HUB_CACHE_KEY = "feed:hubs:v1"
+HUB_CACHE_SECONDS = 300
+#: The people source reads the inbox (fan-out on write) when True; the read-time merge
+#: (``PEOPLE_SOURCE_PLAN``) otherwise, and below what the inbox holds.
+USE_INBOX = True
+#: At most this many inbox batches per page before the read-time merge takes over.
+MAX_INBOX_BATCHES = 4
+
+
+def hub_ids() -> frozenset[int]:
+    """Members with ``HUB_REACH`` or more connections + followers (cached for a few minutes;
+    the write path and the read path use the same set, so a post is either fanned out or
+    merged at read time)."""
+    from django.core.cache import cache
+    from django.db.models import F
+
+    from rounds.network.models import NetworkState
+
+    cached = cache.get(HUB_CACHE_KEY)
+    if cached is None:
+        cached = list(
+            NetworkState.objects.annotate(reach=F("degree") + F("follower_count"))
+            .filter(reach__gte=HUB_REACH)
+            .values_list("user_id", flat=True)
+        )
+        cache.set(HUB_CACHE_KEY, cached, HUB_CACHE_SECONDS)
+    return frozenset(cached)
+
+
+def _inbox_source(
+    *, viewer: Any, base: QuerySet[Post], cursor: Cursor | None, need: int, authors: set[int]
+) -> tuple[list[Key], Cursor | None, bool]:
+    """The newest ``need`` posts of the viewer's inbox below ``cursor`` that ``base`` admits and
+    whose author is still among ``authors`` (entries are candidates: deletes, moderation,
+    blocks, mutes and unfollows are applied here, at read time), as ``(id, created_at)``.
+
+    Returns (keys, position, complete): ``complete`` when ``need`` posts were found;
+    otherwise ``position`` is where the inbox ran out (its oldest entry read, or the cursor)
+    and the caller reads older posts at read time from there.
+    """
+    from .models import InboxEntry
+
+    found: list[Key] = []
+    position = cursor
+    batch = need * 2
+    for _ in range(MAX_INBOX_BATCHES):
+        entries = list(
+            InboxEntry.objects.filter(
+                _before(position, at="created_at", ident="post_id"), member_id=viewer.pk
+            )
+            .order_by("-created_at", "-post_id")
+            .values_list("post_id", "created_at")[:batch]
+        )
+        if entries:
+            rows = base.filter(id__in=[post_id for post_id, _ in entries]).order_by()
+            found += [
+                (pk, at)
+                for pk, at, author in rows.values_list("id", "created_at", "author_id")
+                if author in authors
+            ]
+            position = Cursor(entries[-1][1], entries[-1][0])
+        if len(found) >= need:
+            found.sort(key=lambda key: (key[1], key[0]), reverse=True)
+            return found[:need], position, True
+        if len(entries) < batch:
+            break
+    return found, position, False
 
 
 def home_feed(
@@ -214,31 +443,83 @@ def home_feed(
     from members of their specialty (or recent public posts), so a newcomer never sees an
     empty page; ``has_sources`` tells the page to show how to fill the feed.
     """
+    from django.db import connection
+
     from rounds.community.selectors import member_group_ids
 
     size = clamp_size(size)
     mutes = mutes_of(viewer)
-    people = feed_people(viewer) - mutes.members - blocked_ids(viewer)
+    connected, followed = feed_ties(viewer)
+    people = ({viewer.pk} | connected | followed) - mutes.members - blocked_ids(viewer)
     topic_ids = (
         set(Topic.objects.filter(follows__user_id=viewer.pk).values_list("id", flat=True))
         - mutes.topics
     )
     group_ids = list(member_group_ids(viewer))
-    base = _mute_filter(posts_visible_to(viewer).filter(_before(cursor)), viewer, mutes)
-    sources = [base.filter(author_id__in=people)]
+    visible = _mute_filter(posts_visible_to(viewer), viewer, mutes)
+    base = visible.filter(_before(cursor))
+    # each source gives the (id, created_at) of its newest size + 1 posts below the cursor;
+    # only the page's posts are then loaded (one query)
+    limit = size + 1
+    sources: list[list[Key]] = []
+    read_people, read_from = people, cursor
+    postgresql = connection.vendor == "postgresql"
+    lateral = {
+        "viewer": viewer,
+        "connected": connected,
+        "group_ids": group_ids,
+        "limit": limit,
+        "muted_topics": mutes.topics,
+    }
+    if USE_INBOX:
+        hubs = people & hub_ids()
+        if hubs and postgresql:
+            sources.append(_people_newest_ids(people=hubs, cursor=cursor, **lateral))
+        elif hubs:
+            sources.append(_keys(base.filter(author_id__in=hubs), limit))
+        read_people = people - hubs
+        inboxed, read_from, complete = _inbox_source(
+            viewer=viewer, base=base, cursor=cursor, need=limit, authors=read_people
+        )
+        sources.append(inboxed)
+        if complete:
+            read_people = set()
+    if read_people:
+        # read-time merge: everyone without an inbox, and below what the inbox holds
+        if postgresql and PEOPLE_SOURCE_PLAN == "lateral":
+            sources.append(_people_newest_ids(people=read_people, cursor=read_from, **lateral))
+        else:
+            older = visible.filter(_before(read_from))
+            sources.append(_keys(older.filter(author_id__in=read_people), limit))
     if topic_ids:
         linked = PostTopic.objects.filter(topic_id__in=topic_ids).values("post_id")
-        sources.append(base.filter(id__in=linked))
-    if group_ids:
-        sources.append(base.filter(group_id__in=group_ids))
-    merged: dict[int, Post] = {}
+        sources.append(_keys(base.filter(id__in=linked), limit))
+    if group_ids and postgresql and GROUP_SOURCE_PLAN == "lateral":
+        excluded = mutes.members | blocked_ids(viewer)
+        sources.append(
+            _group_newest_ids(
+                viewer=viewer,
+                group_ids=group_ids,
+                excluded=excluded,
+                cursor=cursor,
+                limit=limit,
+                muted_topics=mutes.topics,
+            )
+        )
+    elif group_ids:
+        sources.append(_keys(base.filter(group_id__in=group_ids), limit))
+    merged: dict[int, datetime] = {}
     for source in sources:
-        for post in source[: size + 1]:
-            merged.setdefault(post.pk, post)
-    ordered = sorted(merged.values(), key=lambda p: (p.created_at, p.pk), reverse=True)
-    items = ordered[:size]
+        for pk, at in source[:limit]:
+            merged.setdefault(pk, at)
+    ordered = sorted(merged.items(), key=lambda key: (key[1], key[0]), reverse=True)
+    page = [pk for pk, _ in ordered[:size]]
+    loaded = Post.objects.select_related("author__profile", "group").in_bulk(page)
+    items = [loaded[pk] for pk in page if pk in loaded]
     next_cursor = (
-        Cursor(items[-1].created_at, items[-1].pk).encode() if len(ordered) > size else None
+        Cursor(items[-1].created_at, items[-1].pk).encode()
+        if len(ordered) > size and items
+        else None
     )
     has_sources = len(people) > 1 or bool(topic_ids) or bool(group_ids)
     fallback: list[Post] = []
@@ -317,7 +598,9 @@ def bookmarks_page(
 def decorate(viewer: Any, posts: list[Post]) -> list[Post]:
     """Attach what a post card shows for ``viewer`` in a constant number of queries:
     ``viewer_liked``, ``viewer_bookmarked``, ``shown_original`` (the repost's original when the
-    viewer may see it; None otherwise) and ``is_own``."""
+    viewer may see it; None otherwise), ``is_own`` and ``mention_links`` (``{handle: profile
+    URL}`` of the members the bodies mention whom the viewer may see; one query, only when a
+    body mentions someone)."""
     if not posts:
         return posts
     ids = [post.pk for post in posts]
@@ -338,7 +621,11 @@ def decorate(viewer: Any, posts: list[Post]) -> list[Post]:
     originals: dict[int, Post] = {}
     if original_ids:
         originals = {p.pk: p for p in posts_visible_to(viewer).filter(pk__in=original_ids)}
+    links = mention_links(viewer, [p.body for p in posts] + [p.body for p in originals.values()])
+    for original in originals.values():
+        original.mention_links = links  # type: ignore[attr-defined]
     for post in posts:
+        post.mention_links = links  # type: ignore[attr-defined]
         post.viewer_liked = post.pk in liked  # type: ignore[attr-defined]
         post.viewer_bookmarked = post.pk in marked  # type: ignore[attr-defined]
         post.shown_original = originals.get(post.repost_of_id or 0)  # type: ignore[attr-defined]
@@ -382,6 +669,10 @@ def comments_for(
         )
         for reply in replies:
             by_parent[reply.parent_id or 0].append(reply)
+    everyone = items + [reply for replies in by_parent.values() for reply in replies]
+    links = mention_links(viewer, [c.body for c in everyone])
+    for comment in everyone:
+        comment.mention_links = links  # type: ignore[attr-defined]
     for comment in items:
         comment.shown_replies = by_parent[comment.pk]  # type: ignore[attr-defined]
     return CommentPage(items=items, next_after=items[-1].pk if len(rows) > size else None)
@@ -444,8 +735,11 @@ class DiscussionPage:
 def discussions(
     *, viewer: Any, cursor: Cursor | None = None, size: int = DEFAULT_FEED_SIZE
 ) -> DiscussionPage:
-    """Recent threads in the member's groups, by latest activity (hidden/removed and blocked
-    authors' threads left out, as in the forums)."""
+    """Recent threads in the groups where the viewer is an active member (so only groups
+    they may read), by latest activity, keyset-paginated on ``(last_activity_at, id)``;
+    hidden/removed threads (but the viewer's own) and threads by members blocked either way
+    or muted are left out, as in the forums. One index range per group
+    (``thread_group_activity_idx``) merged by the database."""
     from rounds.community.models import Thread
     from rounds.community.selectors import member_group_ids, visible_content_q
 
@@ -456,9 +750,49 @@ def discussions(
         .select_related("group", "author__profile")
         .order_by("-last_activity_at", "-id")
     )
+    muted = mutes_of(viewer).members
+    if muted:
+        qs = qs.exclude(author_id__in=muted)
     rows = list(qs[: size + 1])
     items = rows[:size]
     next_cursor = (
         Cursor(items[-1].last_activity_at, items[-1].pk).encode() if len(rows) > size else None
     )
     return DiscussionPage(items=items, next_cursor=next_cursor)
+
+
+# --- search -------------------------------------------------------------------------------------
+
+MAX_SEARCH_LENGTH = 200
+
+
+def search_posts(
+    *, viewer: Any, query: str, cursor: Cursor | None = None, size: int = DEFAULT_FEED_SIZE
+) -> FeedPage:
+    """Posts ``viewer`` may see whose body matches ``query``, newest first, keyset-paginated
+    on ``(created_at, id)`` (muted members left out, as on topic pages).
+
+    PostgreSQL: full-text search (``websearch_to_tsquery``, English stemming) on the stored,
+    GIN-indexed ``search_vector`` (migration 0002): a rare word reads its few matches from the
+    index, a common one walks ``post_recent_idx`` and stops at a page. SQLite: ``icontains``.
+    """
+    from django.contrib.postgres.search import SearchQuery
+    from django.db import connection
+
+    size = clamp_size(size)
+    query = (query or "").strip()[:MAX_SEARCH_LENGTH]
+    if not query or "\x00" in query:
+        return FeedPage(items=[], next_cursor=None)
+    qs = posts_visible_to(viewer).filter(_before(cursor))
+    muted = mutes_of(viewer).members
+    if muted:
+        qs = qs.exclude(author_id__in=muted)
+    if connection.vendor == "postgresql":
+        qs = qs.filter(search_vector=SearchQuery(query, search_type="websearch", config="english"))
+    else:
+        qs = qs.filter(body__icontains=query)
+    rows = list(qs[: size + 1])
+    items = rows[:size]
+    decorate(viewer, items)
+    next_cursor = Cursor(items[-1].created_at, items[-1].pk).encode() if len(rows) > size else None
+    return FeedPage(items=items, next_cursor=next_cursor)

@@ -16,6 +16,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from rounds.community.mentions import mention_candidates, mentioned_handles, new_handles
 from rounds.core.audit import audit
 from rounds.core.errors import Forbidden, NotFound, ValidationFailed
 from rounds.core.markdown import topic_names
@@ -125,6 +126,54 @@ def _check_repost_audience(original: Post, audience: str, group: Any) -> None:
         raise narrower
 
 
+def _post_readers(post: Post, user_ids: set[int]) -> set[int]:
+    """Those of ``user_ids`` whom ``post``'s audience admits (blocks are the caller's:
+    ``mention_candidates`` already left them out)."""
+    if not user_ids:
+        return set()
+    if post.audience in (Audience.PUBLIC, Audience.MEMBERS):
+        return set(user_ids)
+    if post.audience == Audience.CONNECTIONS:
+        from rounds.network.models import Connection
+
+        return set(
+            Connection.objects.filter(owner_id=post.author_id, other_id__in=user_ids).values_list(
+                "other_id", flat=True
+            )
+        )
+    from rounds.community.models import GroupMembership, MembershipState
+
+    if post.group_id is None:
+        return set()
+    states = dict(
+        GroupMembership.objects.filter(group_id=post.group_id, user_id__in=user_ids).values_list(
+            "user_id", "state"
+        )
+    )
+    if post.group is not None and post.group.is_public:
+        return {u for u in user_ids if states.get(u) != MembershipState.BANNED}
+    return {u for u, state in states.items() if state == MembershipState.ACTIVE}
+
+
+def _notify_mentions(
+    *,
+    actor: Any,
+    post: Post,
+    handles: list[str],
+    url: str,
+    what: str,
+    told: set[int] | frozenset[int] = frozenset(),
+) -> None:
+    """Tell each member newly mentioned in a post or comment who may read it, once
+    (callers pass only the handles new to the text, and in ``told`` whom this write already
+    notified, e.g. the author of the post commented on)."""
+    candidates = mention_candidates(actor=actor, handles=handles) - set(told)
+    readers = _post_readers(post, candidates)
+    text = f"{_display_name(actor)} mentioned you in {what}."
+    for user_id in sorted(readers):
+        notify(recipient_id=user_id, kind=Kind.MENTION, text=text, url=url, actor_id=actor.pk)
+
+
 def _link_topics(post: Post) -> None:
     """Record the post's #topics (creating new topics), replacing earlier links."""
     names = dict(list(topic_names(post.body).items())[:MAX_TOPICS_PER_POST])
@@ -141,6 +190,61 @@ def _link_topics(post: Post) -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+#: Inbox entries kept per member by ``inbox_trim`` (older posts are read at read time).
+INBOX_CAP = 500
+
+_FAN_OUT_SQL = """
+INSERT INTO feed_inboxentry (member_id, post_id, created_at)
+SELECT recipient, %s, %s FROM (
+    SELECT %s AS recipient
+    UNION SELECT other_id FROM network_connection WHERE owner_id = %s
+    {followers}
+) recipients
+"""
+
+
+def fan_out(post: Post) -> int:
+    """Write ``post`` into the inboxes of its author, the author's connections and — for a
+    public or members post — followers (one ``INSERT … SELECT``); returns the rows written.
+
+    Not for group posts (groups are merged at read time) nor for hubs' posts
+    (``selectors.hub_ids``: thousands of inboxes per post; merged at read time instead).
+    The audience is re-checked when the inbox is read, as are blocks, mutes and moderation.
+    """
+    from django.db import connection
+
+    from .selectors import hub_ids
+
+    if post.author_id is None or post.audience == Audience.GROUP:
+        return 0
+    if post.author_id in hub_ids():
+        return 0
+    author = post.author_id
+    params: list[Any] = [post.pk, post.created_at, author, author]
+    followers = ""
+    if post.audience in (Audience.PUBLIC, Audience.MEMBERS):
+        followers = "UNION SELECT follower_id FROM network_follow WHERE followee_id = %s"
+        params.append(author)
+    with connection.cursor() as cursor:
+        cursor.execute(_FAN_OUT_SQL.format(followers=followers), params)
+        return int(cursor.rowcount)
+
+
+def inbox_trim(*, cap: int = INBOX_CAP) -> int:
+    """Delete inbox entries beyond the newest ``cap`` of each member (a periodic task; the
+    feed reads older posts at read time). Returns the rows deleted."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM feed_inboxentry WHERE id IN (SELECT id FROM (SELECT id, row_number()"
+            " OVER (PARTITION BY member_id ORDER BY created_at DESC, post_id DESC) AS n"
+            " FROM feed_inboxentry) ranked WHERE n > %s)",
+            [cap],
+        )
+        return int(cursor.rowcount)
 
 
 def post_create(
@@ -187,6 +291,14 @@ def post_create(
             created_at=timezone.now(),
         )
         _link_topics(post)
+        _notify_mentions(
+            actor=actor,
+            post=post,
+            handles=mentioned_handles(text),
+            url=post_url(post),
+            what="a post",
+        )
+        fan_out(post)
         if original is not None:
             Post.objects.filter(pk=original.pk).update(repost_count=F("repost_count") + 1)
             if original.author_id:
@@ -222,10 +334,12 @@ def post_edit(*, actor: Any, post_id: int, body: Any, acknowledge_warnings: bool
         PostRevision.objects.create(
             post=post, body=post.body, created_at=post.edited_at or post.created_at
         )
+        added = new_handles(post.body, text)
         post.body = text
         post.edited_at = timezone.now()
         post.save(update_fields=["body", "edited_at", "updated_at"])
         _link_topics(post)
+        _notify_mentions(actor=actor, post=post, handles=added, url=post_url(post), what="a post")
     return post
 
 
@@ -305,6 +419,14 @@ def comment_create(
                 url=url,
                 actor_id=actor.pk,
             )
+        _notify_mentions(
+            actor=actor,
+            post=post,
+            handles=mentioned_handles(text),
+            url=url,
+            what="a comment",
+            told=told,
+        )
     return comment
 
 
@@ -321,9 +443,17 @@ def comment_edit(
             guard_text(
                 actor=actor, path=COMMENT_PATH, text=text, acknowledge_warnings=acknowledge_warnings
             )
+            added = new_handles(comment.body, text)
             comment.body = text
             comment.edited_at = timezone.now()
             comment.save(update_fields=["body", "edited_at", "updated_at"])
+            _notify_mentions(
+                actor=actor,
+                post=comment.post,
+                handles=added,
+                url=post_url(comment.post_id) + f"#comment-{comment.pk}",
+                what="a comment",
+            )
     return comment
 
 

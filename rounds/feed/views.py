@@ -20,6 +20,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rounds.community.mentions import mention_links
 from rounds.core.errors import ApplicationError, RateLimited
 from rounds.core.htmx import is_htmx
 from rounds.core.http import apply_service_errors, error_response, map_errors, require_valid_id
@@ -31,7 +32,7 @@ from .access import access_comment_by_id, access_post_by_id, access_topic_by_slu
 from .forms import AUDIENCE_HELP, CommentForm, EditForm, PostForm, RepostForm
 from .models import Post
 
-TABS = ("feed", "discussions", "bookmarks")
+TABS = ("feed", "discussions", "bookmarks", "search")
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -93,7 +94,8 @@ def _rate_limited(exc: RateLimited, response: HttpResponse) -> HttpResponse:
 @login_required
 @map_errors
 def feed(request: HttpRequest) -> HttpResponse:
-    """The member's feed, discussions in their groups, or their bookmarks."""
+    """The member's feed, discussions in their groups, their bookmarks, or post search
+    (``tab=search&q=…``)."""
     tab = request.GET.get("tab", "feed")
     if tab not in TABS:
         tab = "feed"
@@ -107,6 +109,10 @@ def feed(request: HttpRequest) -> HttpResponse:
         context["form"] = _post_form(request.user)
     elif tab == "bookmarks":
         context["page"] = selectors.bookmarks_page(viewer=request.user, cursor=cursor)
+    elif tab == "search":
+        query = request.GET.get("q", "")[: selectors.MAX_SEARCH_LENGTH]
+        context["q"] = query
+        context["page"] = selectors.search_posts(viewer=request.user, query=query, cursor=cursor)
     else:
         context["page"] = selectors.discussions(viewer=request.user, cursor=cursor)
     if is_htmx(request) and cursor is not None:
@@ -242,6 +248,9 @@ def post_history(request: HttpRequest, post_id: int) -> HttpResponse:
     post = access_post_by_id(request.user, require_valid_id(post_id))
     selectors.decorate(request.user, [post])
     revisions = selectors.revisions_of(post)
+    post.mention_links = mention_links(  # type: ignore[attr-defined]
+        request.user, [post.body, *(r.body for r in revisions)]
+    )
     return _render(request, "feed/history.html", {"post": post, "revisions": revisions})
 
 

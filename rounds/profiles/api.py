@@ -29,6 +29,7 @@ from .access import access_organization_by_slug, access_profile_by_handle
 from .models import Organization, Profile
 from .schemas import (
     OPEN_TO_SHORT,
+    AccountOut,
     AffiliationIn,
     AffiliationOut,
     AffiliationPatchIn,
@@ -45,6 +46,7 @@ from .schemas import (
     OrganizationSearchParams,
     OwnProfileOut,
     ProfilePatchIn,
+    TimeZoneIn,
     affiliation_out,
     member_card_out,
     member_cards_out,
@@ -122,7 +124,7 @@ def _organization_field(viewer: Any, slug: str) -> Organization:
 def me(request: HttpRequest) -> dict[str, Any]:
     user = viewer_of(request)
     return {
-        "account": {"id": user.pk, "email": user.email},
+        "account": {"id": user.pk, "email": user.email, "time_zone": user.time_zone},
         "profile": _own_profile_out(request, user),
     }
 
@@ -152,6 +154,20 @@ def profile_patch(request: HttpRequest, payload: ProfilePatchIn) -> dict[str, An
         acknowledge_warnings=payload.acknowledge_warnings,
     )
     return _own_profile_out(request, user)
+
+
+@me_router.put(
+    "/time-zone",
+    response={200: AccountOut, **error_responses(400, 401, 403, 422)},
+    summary="Set your time zone",
+    description="An IANA zone name (pages show times in it); empty resets to UTC. "
+    "API times stay UTC ISO 8601 whatever the zone.",
+)
+def time_zone_put(request: HttpRequest, payload: TimeZoneIn) -> dict[str, Any]:
+    from rounds.accounts.services import time_zone_set
+
+    user = time_zone_set(actor=viewer_of(request), time_zone=payload.time_zone)
+    return {"id": user.pk, "email": user.email, "time_zone": user.time_zone}
 
 
 @me_router.put(

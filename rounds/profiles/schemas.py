@@ -379,6 +379,13 @@ def member_out(request: HttpRequest, viewer: Any, profile: Profile) -> dict[str,
 class AccountOut(Schema):
     id: int
     email: str
+    time_zone: str = Field("", description="IANA zone pages show times in; empty = UTC.")
+
+
+class TimeZoneIn(InSchema):
+    time_zone: Annotated[str, Field(max_length=64), Safe] = Field(
+        ..., description="An IANA zone name (e.g. Europe/Berlin); empty = UTC."
+    )
 
 
 class OwnProfileOut(Schema):

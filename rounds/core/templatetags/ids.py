@@ -37,3 +37,15 @@ def id_url_of(name: str, object_id: int) -> str:
 def id_url(object_id: Any, name: str) -> str:
     """The URL ``name`` of the object with id ``object_id``."""
     return id_url_of(str(name), object_id)
+
+
+@lru_cache(maxsize=512)
+def _constant_url(name: str, script_prefix: str) -> str:
+    return reverse(name)
+
+
+@register.simple_tag
+def const_url(name: str) -> str:
+    """``{% const_url "app:name" %}`` is ``{% url "app:name" %}`` for a URL without arguments,
+    reversed once per process (the navigation shows twenty of them on every page)."""
+    return _constant_url(str(name), get_script_prefix())

@@ -108,12 +108,78 @@ def audience(level: str, profile: Any = None) -> str:
 
 @register.simple_tag(takes_context=True)
 def nav_current(context: Context, *view_names: str) -> SafeString:
-    """``aria-current="page"`` when the current view is one of ``view_names``."""
-    request = context.get("request")
-    match = getattr(request, "resolver_match", None)
-    if match is not None and match.view_name in view_names:
+    """``aria-current="page"`` when the current view is one of ``view_names`` (``current_view``
+    in the context, else the request's)."""
+    current = context.get("current_view")
+    if current is None:
+        match = getattr(context.get("request"), "resolver_match", None)
+        current = match.view_name if match is not None else None
+    if current is not None and current in view_names:
         return mark_safe(' aria-current="page"')
     return mark_safe("")
+
+
+def _badge_counts(context: Context) -> tuple[int, int, int]:
+    """Pending requests, waiting conversations, unread notifications: from the page's one
+    profile query when it ran (``core.context_processors.site``), else counted by the tags."""
+    from rounds.messaging.templatetags.messaging import unread_conversation_badge
+    from rounds.network.templatetags.network import pending_request_count
+    from rounds.notifications.templatetags.notifications import unread_notification_count
+
+    return (
+        pending_request_count(context),
+        unread_conversation_badge(context),
+        unread_notification_count(context),
+    )
+
+
+#: Rendered site headers of this process, keyed by everything they show (see ``site_header``).
+_HEADERS: dict[tuple[Any, ...], str] = {}
+_HEADERS_MAX = 5000
+
+
+@register.simple_tag(takes_context=True)
+def site_header(context: Context) -> SafeString:
+    """The site header (``includes/site_header.html``): brand, navigation with badges, bell
+    and account menu. It depends only on the member, their profile stamp, the three badge
+    counts and the current view, so it is rendered once per such combination and kept in
+    this process (bounded; a changed profile or count is a new key, never a stale header).
+    The logout form's CSRF token is put in per request."""
+    from rounds.core.fragments import _with_token, render_for_cache
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    profile = context.get("my_profile")
+    match = getattr(request, "resolver_match", None)
+    current_view = match.view_name if match is not None else ""
+    signed_in = bool(user is not None and user.is_authenticated)
+    counts = _badge_counts(context) if signed_in else (0, 0, 0)
+    who = (user.pk, bool(user.is_staff), user.email) if signed_in and user else (None, False, "")
+    key = (
+        *who,
+        (profile.pk, profile.updated_at) if profile is not None else None,
+        counts,
+        current_view,
+        context.get("SITE_NAME"),
+    )
+    html = _HEADERS.get(key)
+    if html is None:
+        html = render_for_cache(
+            "includes/site_header.html",
+            {
+                "user": user,
+                "my_profile": profile,
+                "SITE_NAME": context.get("SITE_NAME"),
+                "current_view": current_view,
+                "pending_count": min(counts[0], 100),
+                "unread_conversations": min(counts[1], 100),
+                "unread_notifications": min(counts[2], 100),
+            },
+        )
+        if len(_HEADERS) >= _HEADERS_MAX:
+            _HEADERS.clear()
+        _HEADERS[key] = html
+    return _with_token(request, html)
 
 
 @register.simple_tag

@@ -332,6 +332,178 @@ def _reply_stored(member, target):
     return newest.values_list("body", flat=True).first()
 
 
+# --- events: a registrant's goal, people met (rounds/events/preparation.py) --------------------
+
+
+def _event_registration(member: Profile) -> Any:
+    """An upcoming event the member is going to."""
+    from rounds.events.tests.factories import make_event, register
+
+    event = make_event(title="Sepsis summit")
+    register(event, member.user)
+    return event
+
+
+def _goal_page(client, member, target, text, acknowledge, htmx):
+    url = reverse("events:prepare", args=[target.pk])
+    return _post(client, url, _ack({"goal": text}, acknowledge, "1"), htmx)
+
+
+def _goal_api(api, member, target, text, acknowledge):
+    return api.put(f"/events/{target.pk}/goal", _ack({"goal": text}, acknowledge, True))
+
+
+def _goal_stored(member, target):
+    from rounds.events.models import Registration
+
+    return Registration.objects.get(event=target, user=member.user).goal or None
+
+
+def _met_attendee(member: Profile) -> Any:
+    """A past event the member went to, with another attendee (the one marked as met)."""
+    from rounds.events.tests.factories import fresh, make_event, make_past, register
+
+    event = make_event(title="Sepsis summit")
+    other = ProfileFactory(display_name="Ana Lucia Ferreira")
+    register(event, member.user)
+    register(event, other.user)
+    make_past(event)
+    return fresh(event), other
+
+
+def _met_note_page(client, member, target, text, acknowledge, htmx):
+    event, other = target
+    url = reverse("events:met_mark", args=[event.pk, other.handle])
+    return _post(client, url, _ack({"note": text}, acknowledge, "1"), htmx)
+
+
+def _met_note_api(api, member, target, text, acknowledge):
+    event, other = target
+    path = f"/events/{event.pk}/met/{other.handle}"
+    return api.put(path, _ack({"note": text}, acknowledge, True))
+
+
+def _met_note_stored(member, target):
+    from rounds.events.models import MetAttendee
+
+    event, other = target
+    return (
+        MetAttendee.objects.filter(event=event, user=member.user, other=other.user)
+        .values_list("note", flat=True)
+        .first()
+    )
+
+
+# --- events: title, description, cancellation reason, shift title (rounds/events/services.py) --
+
+
+def _event_form(**overrides: Any) -> dict[str, Any]:
+    from datetime import timedelta
+
+    start = (timezone.now() + timedelta(days=9)).strftime("%Y-%m-%dT10:00")
+    end = (timezone.now() + timedelta(days=9)).strftime("%Y-%m-%dT12:00")
+    data = {
+        "title": "Sepsis summit",
+        "kind": "networking",
+        "description": "Talks and a mixer.",
+        "time_zone": "UTC",
+        "starts_at": start,
+        "ends_at": end,
+        "city": "Chicago",
+    }
+    data.update(overrides)
+    return data
+
+
+def _event_api_body(**overrides: Any) -> dict[str, Any]:
+    from datetime import timedelta
+
+    start = timezone.now() + timedelta(days=9)
+    data = {
+        "title": "Sepsis summit",
+        "description": "Talks and a mixer.",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "city": "Chicago",
+    }
+    data.update(overrides)
+    return data
+
+
+def _event_field_page(field: str):
+    def submit(client, member, target, text, acknowledge, htmx):
+        data = _event_form(**{field: text})
+        return _post(client, reverse("events:create"), _ack(data, acknowledge, "1"), htmx)
+
+    return submit
+
+
+def _event_field_api(field: str):
+    def submit(api, member, target, text, acknowledge):
+        return api.post("/events", _ack(_event_api_body(**{field: text}), acknowledge, True))
+
+    return submit
+
+
+def _event_field_stored(field: str):
+    def stored(member, target):
+        from rounds.events.models import Event
+
+        return Event.objects.filter(organizer=member.user).values_list(field, flat=True).first()
+
+    return stored
+
+
+def _own_event(member: Profile) -> Any:
+    """An upcoming volunteering event the member organizes."""
+    from rounds.events.tests.factories import make_event
+
+    return make_event(member.user, title="Free clinic day", kind="volunteering")
+
+
+def _cancel_page(client, member, target, text, acknowledge, htmx):
+    url = reverse("events:cancel", args=[target.pk])
+    return _post(client, url, _ack({"reason": text}, acknowledge, "1"), htmx)
+
+
+def _cancel_api(api, member, target, text, acknowledge):
+    return api.post(f"/events/{target.pk}/cancel", _ack({"reason": text}, acknowledge, True))
+
+
+def _cancel_stored(member, target):
+    from rounds.events.models import Event
+
+    return Event.objects.get(pk=target.pk).cancel_reason or None
+
+
+def _shift_page(client, member, target, text, acknowledge, htmx):
+    from datetime import timedelta
+
+    data = {
+        "title": text,
+        # Times are local to the event's zone (UTC here), whole minutes inside the event.
+        "starts_at": (target.starts_at + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": target.ends_at.strftime("%Y-%m-%dT%H:%M"),
+    }
+    url = reverse("events:shifts", args=[target.pk])
+    return _post(client, url, _ack(data, acknowledge, "1"), htmx)
+
+
+def _shift_api(api, member, target, text, acknowledge):
+    data = {
+        "title": text,
+        "starts_at": target.starts_at.isoformat(),
+        "ends_at": target.ends_at.isoformat(),
+    }
+    return api.post(f"/events/{target.pk}/shifts", _ack(data, acknowledge, True))
+
+
+def _shift_stored(member, target):
+    from rounds.events.models import EventShift
+
+    return EventShift.objects.filter(event=target).values_list("title", flat=True).first()
+
+
 PATHS = [
     Path(
         name="profile.bio",
@@ -470,6 +642,70 @@ PATHS = [
         page_ok=(302,),
         api_ok=201,
     ),
+    Path(
+        name="events.goal",  # private to the registrant, but patient identifiers never stored
+        kind="other",
+        field="goal",
+        arrange=_event_registration,
+        page=_goal_page,
+        api=_goal_api,
+        stored=_goal_stored,
+        page_ok=(302,),
+    ),
+    Path(
+        name="events.met_note",  # private to the member who met them
+        kind="other",
+        field="note",
+        arrange=_met_attendee,
+        page=_met_note_page,
+        api=_met_note_api,
+        stored=_met_note_stored,
+        page_ok=(302,),
+        api_ok=201,  # the first save marks the attendee as met
+    ),
+    Path(
+        name="events.title",
+        kind="event_description",
+        field="title",
+        arrange=_nothing,
+        page=_event_field_page("title"),
+        api=_event_field_api("title"),
+        stored=_event_field_stored("title"),
+        page_ok=(302,),
+        api_ok=201,
+    ),
+    Path(
+        name="events.description",
+        kind="event_description",
+        field="description",
+        arrange=_nothing,
+        page=_event_field_page("description"),
+        api=_event_field_api("description"),
+        stored=_event_field_stored("description"),
+        page_ok=(302,),
+        api_ok=201,
+    ),
+    Path(
+        name="events.cancel_reason",
+        kind="event_description",
+        field="reason",
+        arrange=_own_event,
+        page=_cancel_page,
+        api=_cancel_api,
+        stored=_cancel_stored,
+        page_ok=(302,),
+    ),
+    Path(
+        name="events.shift_title",
+        kind="event_description",
+        field="title",
+        arrange=_own_event,
+        page=_shift_page,
+        api=_shift_api,
+        stored=_shift_stored,
+        page_ok=(302,),
+        api_ok=201,
+    ),
 ]
 
 #: Free-text columns that are not publishing paths, and why.
@@ -479,6 +715,8 @@ NOT_PUBLISHED_BY_MEMBERS = {
     "feed.PostRevision.body": "earlier versions of a post: each passed the guard (feed.post) "
     "when it was published",
     "profiles.Organization.description": "no member-facing write path yet (staff edit it)",
+    "events.Event.description_html": "the sanitised rendering of Event.description, which "
+    "passed the guard (events.description) when it was written",
     "moderation.Report.details": "read only by moderators, never published; a report of a "
     "patient-privacy breach must be able to quote what it reports",
 }
@@ -609,6 +847,12 @@ def _import_all_services() -> None:
         except ModuleNotFoundError as exc:
             if exc.name != f"rounds.{module.name}.services":
                 raise
+    for name in SERVICE_MODULES_ELSEWHERE:
+        importlib.import_module(name)
+
+
+#: Service modules not named ``services`` that declare publishing paths.
+SERVICE_MODULES_ELSEWHERE = ("rounds.events.preparation",)
 
 
 def test_every_publishing_path_is_in_the_table():

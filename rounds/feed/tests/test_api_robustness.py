@@ -55,7 +55,9 @@ FEED_OPERATIONS = {
     ("PATCH", "/posts/{post_id}/comments/{comment_id}"),
     ("DELETE", "/posts/{post_id}/comments/{comment_id}"),
     ("GET", "/feed"),
+    ("GET", "/feed/discussions"),
     ("GET", "/feed/bookmarks"),
+    ("GET", "/posts/search"),
     ("GET", "/feed/mutes"),
     ("PUT", "/feed/mutes/members/{handle}"),
     ("DELETE", "/feed/mutes/members/{handle}"),
@@ -109,6 +111,12 @@ FEED_QUERIES = [
     "after=-5",
     "after=99999999999999999999999",
     "after=abc",
+    "q=%00",
+    "q=" + "q" * 10_000,
+    "q=%22unclosed",
+    "q=a%20OR%20OR%20-",
+    "q=%26%7C%21%3A*()",
+    "q=the",
 ]
 
 IMPOSSIBLE_IDS = ["0", "-1", str(2**63), str(2**64), "9" * 40]

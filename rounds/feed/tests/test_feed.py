@@ -204,3 +204,82 @@ def test_newcomer_sees_recent_public_posts_of_their_specialty(db):
     page = home_feed(viewer=newcomer.user)
     assert page.items == [] and not page.has_sources
     assert [p.pk for p in page.fallback] == [same.pk]
+
+
+def test_people_source_plans_agree_on_every_rule(people, monkeypatch):
+    """The per-author and per-group (LATERAL, PostgreSQL) and the IN-list people and group
+    sources give the same pages:
+    audiences (connections-only by a followee, private groups), moderation, blocks, mutes of
+    members and topics, a member deleting their account, the viewer's own hidden post, and
+    paging. (On SQLite both names run the IN-list plan.)"""
+    from rounds.feed import selectors
+
+    me, friend, followee, stranger = people
+    blocker, muted, leaving = (ProfileFactory().user for _ in range(3))
+    for other in (blocker, muted, leaving):
+        follow(actor=me, followee=other)
+    Block.objects.create(blocker=blocker, blocked=me)
+    services.member_mute_set(actor=me, member=muted, muted=True)
+    services.topic_mute_set(
+        actor=me, slug=make_post(stranger, "#noise").topics.get().slug, muted=True
+    )
+    type(leaving).objects.filter(pk=leaving.pk).update(deletion_scheduled=True)
+    private = make_group(stranger, visibility="private", slug="closed-ward")
+    join(followee, private)
+    mine = make_group(stranger, slug="open-ward")
+    join(me, mine)
+    join(friend, mine)
+    now = timezone.now()
+    rows = [
+        (friend, "friend public", Audience.PUBLIC, None, {}),
+        (friend, "friend connections", Audience.CONNECTIONS, None, {}),
+        (followee, "followee connections", Audience.CONNECTIONS, None, {}),
+        (followee, "followee members", Audience.MEMBERS, None, {}),
+        (followee, "followee private group", Audience.GROUP, private, {}),
+        (friend, "friend in my group", Audience.GROUP, mine, {}),
+        (friend, "hidden in my group", Audience.GROUP, mine, {"moderation_state": "hidden"}),
+        (blocker, "blocker in my group", Audience.GROUP, mine, {}),
+        (muted, "muted in my group", Audience.GROUP, mine, {}),
+        (leaving, "leaving in my group", Audience.GROUP, mine, {}),
+        (stranger, "#noise in my group", Audience.GROUP, mine, {}),
+        (friend, "friend removed", Audience.PUBLIC, None, {"moderation_state": "removed"}),
+        (friend, "friend about #noise", Audience.PUBLIC, None, {}),
+        (me, "my hidden", Audience.PUBLIC, None, {"moderation_state": "hidden"}),
+        (me, "my own #noise", Audience.CONNECTIONS, None, {}),
+        (blocker, "blocker", Audience.PUBLIC, None, {}),
+        (muted, "muted", Audience.PUBLIC, None, {}),
+        (leaving, "leaving", Audience.PUBLIC, None, {}),
+    ]
+    for minute, (author, body, audience, group, extra) in enumerate(rows * 3):
+        make_post(
+            author,
+            body,
+            audience=audience,
+            group=group,
+            at=now - timedelta(minutes=minute),
+            **extra,
+        )
+
+    def pages(plan: str) -> list[list[int]]:
+        monkeypatch.setattr(selectors, "PEOPLE_SOURCE_PLAN", plan)
+        monkeypatch.setattr(selectors, "GROUP_SOURCE_PLAN", plan)
+        out, cursor = [], None
+        while True:
+            page = home_feed(viewer=type(me).objects.get(pk=me.pk), cursor=cursor, size=4)
+            out.append([p.pk for p in page.items])
+            if not page.next_cursor:
+                return out
+            cursor = Cursor.decode(page.next_cursor)
+
+    lateral, in_list = pages("lateral"), pages("in")
+    assert lateral == in_list
+    shown = [pk for page in lateral for pk in page]
+    bodies = set(Post.objects.filter(pk__in=shown).values_list("body", flat=True))
+    assert bodies == {
+        "friend public",
+        "friend connections",
+        "followee members",
+        "friend in my group",
+        "my hidden",
+        "my own #noise",
+    }

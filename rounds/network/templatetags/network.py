@@ -7,11 +7,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django import template
 from django.template.context import Context
 
+from rounds.core.compiled import SENTINEL_ID, SENTINEL_TIME, CompiledQuery
 from rounds.network.models import NetworkType
 from rounds.network.selectors import incoming_requests_for
 
@@ -21,40 +23,71 @@ register = template.Library()
 PENDING_COUNT_CAP = 100
 
 
-def my_profile_with_pending_count(request: Any, user: Any) -> Any:
-    """The signed-in member's profile (None without one) with the pending request count
-    annotated, in one query; the count is kept on the request for ``pending_request_count``.
-    The same query counts conversations waiting for the member (``unread_conversation_count``
-    in ``rounds.messaging.templatetags.messaging``)."""
+def _header_queryset(*, user_id: int, now: Any) -> Any:
+    """The navigation's one query: the member's profile row and their three badge counts."""
     from django.db.models import Count, IntegerField, OuterRef, Subquery
     from django.db.models.functions import Coalesce
 
+    from rounds.messaging.selectors import unread_conversations_subquery
     from rounds.network.models import ConnectionRequest
     from rounds.network.selectors import pending_q
+    from rounds.notifications.selectors import PROFILE_USER_ID, unread_count_annotation
     from rounds.profiles.models import Profile
 
     waiting = (
-        ConnectionRequest.objects.filter(pending_q(), recipient=OuterRef("user_id"))
+        ConnectionRequest.objects.filter(pending_q(now), recipient=OuterRef("user_id"))
         .order_by()
         .values("recipient")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    from rounds.messaging.selectors import unread_conversations_subquery
-    from rounds.notifications.selectors import PROFILE_USER_ID, unread_count_annotation
-
-    profile = (
-        Profile.objects.filter(user=user)
+    return (
+        Profile.objects.filter(user_id=user_id)
         .annotate(pending_requests=Coalesce(Subquery(waiting, output_field=IntegerField()), 0))
         .annotate(unread_conversations=unread_conversations_subquery(OuterRef("user_id")))
         .annotate(unread_notifications=unread_count_annotation(user_column=PROFILE_USER_ID))
-        .first()
+        .order_by()
+        .values_list(
+            *_profile_columns(), "pending_requests", "unread_conversations", "unread_notifications"
+        )[:1]
     )
-    if profile is not None:
-        request._pending_request_count = min(profile.pending_requests, PENDING_COUNT_CAP)
-        request._unread_notification_count = profile.unread_notifications  # capped at 100
-        request._unread_conversation_count = profile.unread_conversations
-        user.profile = profile  # the reverse one-to-one cache: user.profile needs no query
+
+
+@lru_cache(maxsize=1)
+def _profile_columns() -> tuple[str, ...]:
+    from rounds.profiles.models import Profile
+
+    return tuple(f.attname for f in Profile._meta.concrete_fields)
+
+
+#: Built with the ORM once per process (``core/compiled.py``): building this query took
+#: 3–4 ms of Python per page for 0.1 ms of SQL.
+HEADER_QUERY = CompiledQuery(
+    _header_queryset, sentinels={"user_id": SENTINEL_ID, "now": SENTINEL_TIME}
+)
+
+
+def my_profile_with_pending_count(request: Any, user: Any) -> Any:
+    """The signed-in member's profile (None without one) with the pending request count, the
+    conversations waiting (``unread_conversation_count`` in ``rounds.messaging.templatetags``)
+    and the unread notifications, in one query; the counts are kept on the request."""
+    from django.db import router
+    from django.utils import timezone
+
+    from rounds.profiles.models import Profile
+
+    using = router.db_for_read(Profile)
+    rows = HEADER_QUERY.rows(user_id=user.pk, now=timezone.now(), using=using)
+    if not rows:
+        return None
+    columns = _profile_columns()
+    row = rows[0]
+    profile = Profile.from_db(using, list(columns), row[: len(columns)])
+    pending, conversations, notifications = row[len(columns) :]
+    request._pending_request_count = min(int(pending or 0), PENDING_COUNT_CAP)
+    request._unread_notification_count = int(notifications or 0)  # capped at 100
+    request._unread_conversation_count = int(conversations or 0)
+    user.profile = profile  # the reverse one-to-one cache: user.profile needs no query
     return profile
 
 

@@ -16,8 +16,11 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def unread_notification_count(context: Context) -> int:
-    """Unread notifications of the signed-in member (0 for visitors), at most 100."""
+def unread_notification_count(context: Context, given: int | str | None = None) -> int:
+    """Unread notifications of the signed-in member (0 for visitors), at most 100; ``given``
+    when the caller already has the number (the cached site header)."""
+    if isinstance(given, int):
+        return given
     request = context.get("request")
     user = getattr(request, "user", None)
     if request is None or user is None or not user.is_authenticated:

@@ -57,7 +57,7 @@ def test_me_returns_account_and_full_private_profile(member):
     member.save()
     AffiliationFactory(user=member.user, is_current=False, title="Resident")
     body = api_as(member.user).get("/me").json()
-    assert body["account"] == {"id": member.user.pk, "email": member.user.email}
+    assert body["account"] == {"id": member.user.pk, "email": member.user.email, "time_zone": ""}
     profile = body["profile"]
     assert profile["handle"] == member.handle
     assert profile["npi"] == VALID_NPI

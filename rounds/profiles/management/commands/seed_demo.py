@@ -63,11 +63,18 @@ class Command(BaseCommand):
         from rounds.messaging.demo import seed_demo_conversations
 
         conversations = seed_demo_conversations(demo_user_id=demo, seed=options["seed"])
+        from rounds.events.demo import seed_demo_events
+
+        events = seed_demo_events(demo_user_id=demo, seed=options["seed"])
+        from rounds.events.demo_prepare import seed_demo_preparation
+
+        seed_demo_preparation(demo_user_id=demo)  # a goal and people met (events, e2)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {summary.members} members ({members} generated + demo + staff), "
                 f"{summary.organizations} organizations, {summary.affiliations} affiliations, "
-                f"{ties} connections, {conversations} conversations with the demo member "
+                f"{ties} connections, {conversations} conversations with the demo member, "
+                f"{events} events "
                 f"in {summary.seconds:.1f} s (seed {options['seed']})."
             )
         )

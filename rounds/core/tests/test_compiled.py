@@ -1,0 +1,133 @@
+"""Queries compiled once per process (core/compiled.py) and the per-request paths built on them:
+the navigation's profile query, the session's user lookup, the API token lookup and the
+cached site header."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from rounds.accounts.backends import user_by_id
+from rounds.accounts.models import User
+from rounds.accounts.services import api_token_authenticate, api_token_create, api_token_revoke
+from rounds.core.compiled import SENTINEL_ID, SENTINEL_TIME, CompiledQuery
+from rounds.network.models import ConnectionRequest
+from rounds.profiles.models import Profile
+from rounds.profiles.tests.factories import ProfileFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _profiles_since(*, user_id: int, now):
+    return (
+        Profile.objects.filter(user_id=user_id, created_at__lte=now)
+        .order_by()
+        .values_list("handle", "languages", "open_to_mentoring", "created_at")
+    )
+
+
+def test_a_compiled_query_runs_with_new_values_and_converts_like_the_orm():
+    query = CompiledQuery(_profiles_since, sentinels={"user_id": SENTINEL_ID, "now": SENTINEL_TIME})
+    first = ProfileFactory(languages=["en", "es"], open_to_mentoring=True)
+    second = ProfileFactory(languages=[], open_to_mentoring=False)
+    later = timezone.now() + timedelta(minutes=1)
+
+    rows = query.rows(user_id=first.user_id, now=later)
+    assert rows == list(_profiles_since(user_id=first.user_id, now=later))
+    handle, languages, mentoring, created = rows[0]
+    assert (handle, languages, mentoring) == (first.handle, ["en", "es"], True)
+    assert created == first.created_at  # an aware datetime on every backend, as the ORM gives
+    # The same compiled SQL, other values: nothing of the first call sticks.
+    assert query.rows(user_id=second.user_id, now=later)[0][:3] == (second.handle, [], False)
+    assert query.rows(user_id=first.user_id, now=first.created_at - timedelta(days=1)) == []
+    assert query.rows(user_id=2**40, now=later) == []
+
+
+def test_a_compiled_query_refuses_missing_values_and_sentinels_it_cannot_find():
+    query = CompiledQuery(_profiles_since, sentinels={"user_id": SENTINEL_ID, "now": SENTINEL_TIME})
+    with pytest.raises(TypeError):
+        query.rows(user_id=1)
+    blind = CompiledQuery(
+        lambda *, user_id: Profile.objects.values_list("handle"), sentinels={"user_id": 7}
+    )
+    with pytest.raises(RuntimeError):
+        blind.rows(user_id=1)
+
+
+def test_the_navigation_counts_come_from_one_query(client):
+    viewer = ProfileFactory()
+    sender = ProfileFactory()
+    ConnectionRequest.objects.create(
+        sender=sender.user,
+        recipient=viewer.user,
+        expires_at=timezone.now() + timedelta(days=30),
+    )
+    ConnectionRequest.objects.create(  # expired: not counted
+        sender=ProfileFactory().user,
+        recipient=viewer.user,
+        expires_at=timezone.now() - timedelta(days=1),
+    )
+    client.force_login(viewer.user)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/network/blocked/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "> connection request waiting<" in html
+    assert viewer.display_name in html
+    profile_queries = [q for q in queries if 'FROM "profiles_profile"' in q["sql"]]
+    assert len(profile_queries) == 1  # profile + all three badges in the one header query
+
+
+def test_the_session_user_lookup_honours_inactive_accounts(client):
+    profile = ProfileFactory()
+    assert user_by_id(profile.user_id) == profile.user
+    assert user_by_id("not a number") is None
+    assert user_by_id(2**70) is None
+    client.force_login(profile.user)
+    assert client.get("/network/blocked/").status_code == 200
+    User.objects.filter(pk=profile.user_id).update(is_active=False)
+    assert client.get("/network/blocked/").status_code == 302  # signed out
+
+
+def test_token_lookup_refuses_revoked_and_inactive():
+    profile = ProfileFactory()
+    token, secret = api_token_create(actor=profile.user, name="ci")
+    user = api_token_authenticate(secret)
+    assert user == profile.user and user.email == profile.user.email
+    assert api_token_authenticate(secret + "x") is None
+    api_token_revoke(actor=profile.user, token_id=token.pk)
+    assert api_token_authenticate(secret) is None
+    _, other = api_token_create(actor=profile.user, name="ci2")
+    User.objects.filter(pk=profile.user_id).update(is_active=False)
+    assert api_token_authenticate(other) is None
+
+
+def test_the_cached_site_header_follows_the_member_the_counts_and_the_page(client):
+    viewer = ProfileFactory(display_name="Dr Ada First")
+    other = ProfileFactory(display_name="Dr Bea Second")
+    client.force_login(viewer.user)
+    blocked = client.get("/network/blocked/").content.decode()
+    assert "Dr Ada First" in blocked
+    assert 'href="/network/" aria-current="page"' in blocked
+    feed = client.get("/notifications/").content.decode()
+    assert 'href="/network/" aria-current="page"' not in feed
+    # A new count is a new header, never the cached one.
+    ConnectionRequest.objects.create(
+        sender=other.user, recipient=viewer.user, expires_at=timezone.now() + timedelta(days=3)
+    )
+    assert "> connection request waiting<" in client.get("/network/blocked/").content.decode()
+    # A renamed member sees the new name at once (the profile stamp is in the key).
+    Profile.objects.filter(pk=viewer.pk).update(
+        display_name="Dr Ada Renamed", updated_at=timezone.now() + timedelta(seconds=1)
+    )
+    assert "Dr Ada Renamed" in client.get("/network/blocked/").content.decode()
+    # Another member never gets this member's header, and each page has its own CSRF token.
+    client.force_login(other.user)
+    html = client.get("/network/blocked/").content.decode()
+    assert "Dr Bea Second" in html and "Dr Ada" not in html
+    assert "csrf-token-placeholder" not in html
+    assert 'name="csrfmiddlewaretoken" value="' in html

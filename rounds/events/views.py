@@ -1,0 +1,582 @@
+"""Event pages. Thin: parse, resolve through ``access``, call one service or selector, render.
+Every page works without JavaScript. Times are shown in the viewer's zone (the middleware
+activates it), with the event's own zone noted."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rounds.core.errors import ApplicationError, Forbidden, RateLimited
+from rounds.core.fragments import FRAGMENT_TIMEOUT, fragment_version
+from rounds.core.http import apply_service_errors, map_errors, require_valid_id
+from rounds.core.pagination import paginate, parse_positive_int
+from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
+
+from . import policies, selectors, services
+from .access import access_event
+from .forms import (
+    CancelForm,
+    CoOrganizerForm,
+    DiscoveryForm,
+    EventForm,
+    ShiftForm,
+    VisibilityForm,
+)
+from .models import Event, Kind, Phase, RegistrationState
+
+PAGE_SIZE = 20
+ROSTER_PAGE_SIZE = 50
+ROSTER_PREVIEW = 12
+MY_SECTIONS = {
+    "organizing": "Organizing",
+    "going": "Going",
+    "interested": "Interested or waitlisted",
+    "past": "Past",
+}
+
+
+def _page_number(request: HttpRequest) -> int:
+    return parse_positive_int(request.GET.get("page"), default=1, maximum=500)
+
+
+def _ack(request: HttpRequest) -> bool:
+    return is_acknowledged(request.POST.get(ACKNOWLEDGE_FIELD))
+
+
+def _form_error(form: Any, exc: ApplicationError) -> int:
+    if isinstance(exc, RateLimited):
+        raise exc
+    apply_service_errors(form, exc)
+    return exc.status_code
+
+
+def _require_manager(user: Any, event: Event) -> None:
+    if not policies.can_manage(user, event):
+        raise Forbidden("Only the event's organizers can do that.")
+
+
+def _back(event: Event) -> HttpResponse:
+    return redirect("events:detail", event.pk)
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+
+def filters_from(data: dict[str, Any]) -> selectors.DiscoveryFilters:
+    where = data.get("where") or ""
+    return selectors.DiscoveryFilters(
+        kind=data.get("kind") or "",
+        date_from=data.get("date_from"),
+        date_to=data.get("date_to"),
+        city=data.get("city") or "",
+        online=True if where == "online" else False if where == "in_person" else None,
+        specialty=data.get("specialty") or "",
+        topic=data.get("topic") or "",
+        cme=bool(data.get("cme")),
+        skill=data.get("skill") or "",
+        q=data.get("q") or "",
+    )
+
+
+def _card_template_digest() -> str:
+    folders: Any = settings.TEMPLATES[0]["DIRS"]
+    folder = Path(folders[0]) / "events"
+    return hashlib.sha256((folder / "_event_card_body.html").read_bytes()).hexdigest()[:10]
+
+
+#: Digest of the card body template, so a deploy that changes it never reads old cards.
+CARD_VERSION = _card_template_digest()
+
+
+def _card_key(event: Event, zone: str, language: str) -> str:
+    """The key names the event (pk, ``updated_at``) **and** a digest of every value the card
+    body shows, so nothing written around the services (``going_count`` is kept with
+    ``.update()``; a group or organization renamed) can serve an old card; plus the viewer's
+    zone and language, which the body is rendered in."""
+    group = event.group
+    organization = event.organization
+    shown = "\x1f".join(
+        str(value)
+        for value in (
+            event.starts_at.timestamp(),
+            event.time_zone,
+            event.kind,
+            event.title,
+            event.is_online,
+            event.venue,
+            event.city,
+            event.cme_credits,
+            event.going_count,
+            event.capacity,
+            event.state,
+            f"{group.slug}\x1e{group.name}" if group else "",
+            organization.name if organization else "",
+        )
+    )
+    digest = hashlib.sha256(shown.encode()).hexdigest()[:16]
+    return (
+        f"evcard:{fragment_version()}:{CARD_VERSION}:{zone}:{language}:{event.pk}:"
+        f"{event.updated_at.timestamp():.6f}:{digest}"
+    )
+
+
+def with_card_html(events: Iterable[Event]) -> None:
+    """Set ``card_body`` on each event: the viewer-independent part of its card
+    (``events/_event_card_body.html``), cached (one round trip to read, one to write the missing).
+    The viewer's own bits ("You are going") stay in ``_event_card.html``. Only events the
+    selector let the viewer see reach here, and the body shows nothing viewer-specific."""
+    rows = list(events)
+    if not rows:
+        return
+    zone = timezone.get_current_timezone_name()
+    language = translation.get_language() or ""
+    keys = {event.pk: _card_key(event, zone, language) for event in rows}
+    found: dict[str, Any] = cache.get_many(list(keys.values()))
+    fresh: dict[str, str] = {}
+    for event in rows:
+        key = keys[event.pk]
+        html = found.get(key)
+        if html is None:
+            html = render_to_string("events/_event_card_body.html", {"event": event})
+            fresh[key] = html
+        event.card_body = mark_safe(html)  # type: ignore[attr-defined]  # noqa: S308
+    if fresh:
+        cache.set_many(fresh, timeout=FRAGMENT_TIMEOUT)
+
+
+@require_GET
+@map_errors
+def discover(request: HttpRequest) -> HttpResponse:
+    """Upcoming published events the viewer may see, filtered; soonest first."""
+    form = DiscoveryForm(request.GET)
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    qs = selectors.discover(viewer=request.user, filters=filters_from(data))
+    page = paginate(qs, page=_page_number(request), size=PAGE_SIZE)
+    with_card_html(page.items)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": any(data.get(name) for name in form.fields),
+        "query": query.urlencode(),
+        "now": timezone.now(),
+    }
+    return render(request, "events/list.html", context)
+
+
+@login_required
+@require_GET
+@map_errors
+def mine(request: HttpRequest) -> HttpResponse:
+    """The member's events: organizing (drafts too), going, interested/waitlisted, past."""
+    section = request.GET.get("section", "going")
+    if section not in MY_SECTIONS:
+        section = "going"
+    qs = selectors.my_events(viewer=request.user, section=section)
+    page = paginate(qs, page=_page_number(request), size=PAGE_SIZE)
+    cancelled = list(selectors.cancelled_registrations(viewer=request.user)[:10])
+    with_card_html([*page.items, *cancelled])
+    context = {
+        "page": page,
+        "section": section,
+        "sections": MY_SECTIONS,
+        "cancelled": cancelled,
+        "query": f"section={section}",
+        "now": timezone.now(),
+    }
+    return render(request, "events/mine.html", context)
+
+
+# --- one event ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@map_errors
+def event_create(request: HttpRequest) -> HttpResponse:
+    """Create a draft event (published from its page)."""
+    status = 200
+    if request.method == "POST":
+        form = EventForm(request.POST, actor=request.user)
+        status = 422
+        if form.is_valid():
+            try:
+                event = services.event_create(
+                    actor=request.user, acknowledge_warnings=_ack(request), **form.service_kwargs()
+                )
+            except ApplicationError as exc:
+                status = _form_error(form, exc)
+            else:
+                messages.success(request, "Draft saved. Check it, then publish it.")
+                return _back(event)
+    else:
+        initial = {}
+        group = request.GET.get("group", "")
+        if isinstance(group, str) and len(group) <= 80:
+            initial["group"] = group
+        form = EventForm(actor=request.user, initial=initial)
+    return render(request, "events/form.html", {"form": form}, status=status)
+
+
+@require_GET
+@map_errors
+def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
+    """The event page: what, when (viewer's zone + event zone), where, who organizes, register,
+    and the attendee list for those who may see it."""
+    viewer = request.user
+    event = selectors.event_details(access_event(viewer, require_valid_id(event_id)))
+    registration = policies.registration_of(viewer, event)
+    can_manage = policies.can_manage(viewer, event)
+    roster_preview: list[Any] = []
+    if policies.can_see_roster(viewer, event):
+        roster_preview = selectors.roster_preview(
+            viewer=viewer, event=event, limit=ROSTER_PREVIEW + 1
+        )
+    now = timezone.now()
+    phase = event.phase_at(now)
+    deadline_passed = event.registration_deadline is not None and event.registration_deadline <= now
+    context = {
+        "event": event,
+        "phase": phase,
+        "registration": registration,
+        "waitlist_position": selectors.waitlist_position(registration),
+        "is_registrant": policies.is_registrant(viewer, event),
+        "can_manage": can_manage,
+        "can_see_join_link": policies.can_see_join_link(viewer, event),
+        "can_see_roster": policies.can_see_roster(viewer, event),
+        "registration_open": phase == Phase.UPCOMING and not deadline_passed,
+        "deadline_passed": deadline_passed,
+        "roster_preview": roster_preview[:ROSTER_PREVIEW],
+        "roster_more": len(roster_preview) > ROSTER_PREVIEW,
+        "co_organizers": selectors.co_organizers(event=event),
+        "shifts": list(event.shifts.all()),
+        "visibility_form": VisibilityForm(
+            initial={"roster_visibility": registration.roster_visibility}
+        )
+        if registration is not None
+        else None,
+        "is_volunteering": event.kind == Kind.VOLUNTEERING,
+        "same_zone": event.time_zone == timezone.get_current_timezone_name(),
+        "now": now,
+    }
+    return render(request, "events/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@map_errors
+def event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = access_event(request.user, require_valid_id(event_id))
+    _require_manager(request.user, event)
+    status = 200
+    if request.method == "POST":
+        form = EventForm(request.POST, actor=request.user, event=event)
+        status = 422
+        if form.is_valid():
+            try:
+                services.event_update(
+                    actor=request.user,
+                    event=event,
+                    changes=form.service_kwargs(),
+                    acknowledge_warnings=_ack(request),
+                )
+            except ApplicationError as exc:
+                status = _form_error(form, exc)
+            else:
+                messages.success(request, "Saved.")
+                return _back(event)
+    else:
+        form = EventForm(actor=request.user, event=event)
+    return render(request, "events/form.html", {"form": form, "event": event}, status=status)
+
+
+@login_required
+@require_POST
+@map_errors
+def event_publish(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = access_event(request.user, require_valid_id(event_id))
+    services.event_publish(actor=request.user, event=event)
+    messages.success(request, "Published: members can find the event and register.")
+    return _back(event)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@map_errors
+def event_cancel(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = access_event(request.user, require_valid_id(event_id))
+    _require_manager(request.user, event)
+    status = 200
+    if request.method == "POST":
+        form = CancelForm(request.POST)
+        status = 422
+        if form.is_valid():
+            try:
+                services.event_cancel(
+                    actor=request.user,
+                    event=event,
+                    reason=form.cleaned_data["reason"],
+                    acknowledge_warnings=_ack(request),
+                )
+            except ApplicationError as exc:
+                status = _form_error(form, exc)
+            else:
+                messages.success(request, "The event is cancelled; everyone registered was told.")
+                return _back(event)
+    else:
+        form = CancelForm()
+    return render(request, "events/cancel.html", {"form": form, "event": event}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@map_errors
+def organizers(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = access_event(request.user, require_valid_id(event_id))
+    _require_manager(request.user, event)
+    status = 200
+    form = CoOrganizerForm(request.POST or None)
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.co_organizer_add(
+                    actor=request.user, event=event, handle=form.cleaned_data["handle"]
+                )
+            except ApplicationError as exc:
+                status = _form_error(form, exc)
+            else:
+                messages.success(request, "Co-organizer added.")
+                return redirect("events:organizers", event.pk)
+    context = {"event": event, "form": form, "co_organizers": selectors.co_organizers(event=event)}
+    return render(request, "events/organizers.html", context, status=status)
+
+
+@login_required
+@require_POST
+@map_errors
+def organizer_remove(request: HttpRequest, event_id: int, handle: str) -> HttpResponse:
+    from rounds.core.errors import NotFound
+    from rounds.profiles.models import Profile
+
+    event = access_event(request.user, require_valid_id(event_id))
+    user_id = Profile.objects.filter(handle=handle).values_list("user_id", flat=True).first()
+    if user_id is None:
+        raise NotFound("They do not co-organize this event.")
+    services.co_organizer_remove(actor=request.user, event=event, user_id=user_id)
+    messages.success(request, "Co-organizer removed.")
+    # A co-organizer who stepped down no longer manages the event: back to its page.
+    if policies.can_manage(request.user, Event.objects.get(pk=event.pk)):
+        return redirect("events:organizers", event.pk)
+    return _back(event)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@map_errors
+def shifts(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = access_event(request.user, require_valid_id(event_id))
+    _require_manager(request.user, event)
+    status = 200
+    form = ShiftForm(request.POST or None)
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.shift_add(
+                    actor=request.user,
+                    event=event,
+                    title=form.cleaned_data["title"],
+                    starts_at=form.cleaned_data["starts_at"],
+                    ends_at=form.cleaned_data["ends_at"],
+                    capacity=form.cleaned_data["capacity"],
+                    acknowledge_warnings=_ack(request),
+                )
+            except ApplicationError as exc:
+                status = _form_error(form, exc)
+            else:
+                messages.success(request, "Shift added.")
+                return redirect("events:shifts", event.pk)
+    context = {"event": event, "form": form, "shifts": list(event.shifts.all())}
+    return render(request, "events/shifts.html", context, status=status)
+
+
+@login_required
+@require_POST
+@map_errors
+def shift_delete(request: HttpRequest, event_id: int, shift_id: int) -> HttpResponse:
+    event = access_event(request.user, require_valid_id(event_id))
+    services.shift_delete(actor=request.user, event=event, shift_id=require_valid_id(shift_id))
+    messages.success(request, "Shift deleted.")
+    return redirect("events:shifts", event.pk)
+
+
+# --- registration ------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+@map_errors
+def register(request: HttpRequest, event_id: int) -> HttpResponse:
+    """Going (waitlisted when full) or interested."""
+    event = access_event(request.user, require_valid_id(event_id))
+    state = request.POST.get("state", RegistrationState.GOING)
+    row = services.register(
+        actor=request.user,
+        event=event,
+        state=state,
+        shift=request.POST.get("shift") or None,
+        roster_visibility=request.POST.get("roster_visibility") or None,
+        waitlist=request.POST.get("waitlist", "1") != "0",
+    )
+    texts: dict[str, str] = {
+        RegistrationState.GOING: "You are going. See you there.",
+        RegistrationState.WAITLISTED: "The event is full: you are on the waitlist. You will be "
+        "told when a place opens up.",
+        RegistrationState.INTERESTED: "Marked as interested.",
+    }
+    messages.success(request, texts.get(row.state, "Saved."))
+    return _back(event)
+
+
+@login_required
+@require_POST
+@map_errors
+def register_cancel(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = access_event(request.user, require_valid_id(event_id))
+    services.registration_cancel(actor=request.user, event=event)
+    messages.success(request, "Your registration is cancelled.")
+    return _back(event)
+
+
+@login_required
+@require_POST
+@map_errors
+def register_visibility(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = access_event(request.user, require_valid_id(event_id))
+    services.registration_set_visibility(
+        actor=request.user,
+        event=event,
+        roster_visibility=request.POST.get("roster_visibility", ""),
+    )
+    messages.success(request, "Saved who can see you on the attendee list.")
+    return _back(event)
+
+
+# --- roster and attendance -----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+@map_errors
+def roster(request: HttpRequest, event_id: int) -> HttpResponse:
+    """Organizers: everyone registered (hidden ones marked). Registrants: the registrants who
+    chose to be listed. Anyone else: 403 (the event itself is visible to them)."""
+    event = access_event(request.user, require_valid_id(event_id))
+    if not policies.can_see_roster(request.user, event):
+        raise Forbidden("The attendee list is for the organizers and the registrants.")
+    state = request.GET.get("state", "")
+    if state not in ("going", "interested", "waitlisted"):
+        state = ""
+    page = selectors.roster_page(
+        viewer=request.user,
+        event=event,
+        state=state,
+        page=_page_number(request),
+        size=ROSTER_PAGE_SIZE,
+    )
+    context = {
+        "event": event,
+        "page": page,
+        "state": state,
+        "can_manage": policies.can_manage(request.user, event),
+        "query": f"state={state}" if state else "",
+    }
+    return render(request, "events/roster.html", context)
+
+
+#: A cell starting with one of these is a formula to a spreadsheet: prefixed with "'".
+CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> str:
+    text = "" if value is None else str(value)
+    if text.startswith(CSV_FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+@login_required
+@require_GET
+@map_errors
+def roster_csv(request: HttpRequest, event_id: int) -> HttpResponse:
+    """Organizers' CSV of every registration (cells that look like formulas are neutralised)."""
+    event = access_event(request.user, require_valid_id(event_id))
+    _require_manager(request.user, event)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}-roster.csv"'
+    response["Cache-Control"] = "private, no-store"
+    writer = csv.writer(response)
+    writer.writerow(
+        ["name", "handle", "headline", "state", "shift", "listed", "registered", "waitlisted"]
+    )
+    for row in selectors.roster_for_export(event=event).iterator(chunk_size=500):
+        profile = getattr(row.user, "profile", None)
+        writer.writerow(
+            [
+                csv_safe(profile.display_name if profile else ""),
+                csv_safe(profile.handle if profile else ""),
+                csv_safe(profile.headline if profile else ""),
+                row.state,
+                csv_safe(row.shift.title if row.shift else ""),
+                "yes" if row.roster_visibility == "registrants" else "no",
+                row.created_at.isoformat(),
+                row.waitlisted_at.isoformat() if row.waitlisted_at else "",
+            ]
+        )
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@map_errors
+def attendance(request: HttpRequest, event_id: int) -> HttpResponse:
+    """Organizers mark who attended (members going), once the event has started."""
+    event = access_event(request.user, require_valid_id(event_id))
+    _require_manager(request.user, event)
+    if request.method == "POST":
+        ids = []
+        for raw in request.POST.getlist("attended"):
+            try:
+                ids.append(int(raw))
+            except ValueError:
+                continue
+        marked, unmarked = services.attendance_mark_many(
+            actor=request.user, event=event, attended_ids=ids
+        )
+        messages.success(request, f"Attendance saved ({marked} marked, {unmarked} unmarked).")
+        return redirect("events:attendance", event.pk)
+    rows = list(selectors.going_list(event=event)[:2000])
+    context = {
+        "event": event,
+        "rows": rows,
+        "started": event.starts_at <= timezone.now(),
+    }
+    return render(request, "events/attendance.html", context)

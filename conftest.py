@@ -13,6 +13,8 @@ from django.core.cache import cache
 def _isolated_media_and_cache(settings, tmp_path):
     """Each test writes media under its own temp folder and starts with an empty cache."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Every API payload sent without ninja's validation is checked against its schema.
+    settings.API_CHECK_OUTPUT = True
     # Argon2 is the production hasher (asserted in rounds/accounts/tests); tests hash thousands
     # of factory passwords, so they use a fast one. Argon2 stays listed to verify real hashes.
     settings.PASSWORD_HASHERS = [

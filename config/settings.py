@@ -45,6 +45,9 @@ VAR_DIR = Path(os.environ.get("VAR_DIR") or BASE_DIR / "var")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
+#: Check API payloads sent without django-ninja's validation against their documented schema
+#: (``rounds.core.api_utils.trusted_json``); on under DEBUG and in the test suite.
+API_CHECK_OUTPUT = env_bool("API_CHECK_OUTPUT", DEBUG)
 PRODUCTION = env_bool("PRODUCTION", False)
 
 
@@ -146,7 +149,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 else:
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Off by default (Django's default): a health check is a ``SELECT 1`` round trip before
+    # every request's first query. Without it, a connection the server dropped (a restart) fails
+    # one request and is then replaced; set DB_HEALTH_CHECKS=1 where connections are often cut.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_HEALTH_CHECKS", False)
     DATABASES["default"].setdefault("TEST", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

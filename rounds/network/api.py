@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Path, Query, Router, Status
 
 from rounds.core.api_utils import (
@@ -28,10 +28,11 @@ from rounds.core.api_utils import (
     member_auth,
     optional_auth,
     page_out,
+    trusted_json,
     viewer_of,
 )
 from rounds.core.errors import ApplicationError, NotFound, ValidationFailed
-from rounds.core.pagination import paginate
+from rounds.core.pagination import Page, paginate
 from rounds.guard.schemas import GuardErrorOut
 from rounds.profiles.access import MAX_KEY_LENGTH, access_profile_by_handle
 from rounds.profiles.schemas import MemberCardOut, member_card_out, member_cards_by_pk
@@ -58,6 +59,7 @@ from .schemas import (
     block_out,
     connection_counts_out,
     connection_out,
+    connection_row_out,
     health_out,
     interaction_out,
     recommendation_out,
@@ -68,6 +70,7 @@ from .selectors import (
     blocked_list_for,
     connection_counts_for,
     connection_list_for,
+    connection_rows_page,
     followers_of,
     following_of,
     incoming_requests_for,
@@ -293,7 +296,15 @@ def request_withdraw(request: HttpRequest, request_id: int = _REQUEST_ID) -> dic
         "(the type in effect), `label` and `q` (part of a name or headline)."
     ),
 )
-def connection_list(request: HttpRequest, params: Query[ConnectionListParams]) -> dict[str, Any]:
+def connection_list(request: HttpRequest, params: Query[ConnectionListParams]) -> HttpResponse:
+    if not (params.type or params.label or params.q):
+        # The plain list (what clients ask for most): one compiled query, no model instances.
+        rows, has_next = connection_rows_page(
+            viewer=viewer_of(request), page=params.page, size=params.page_size
+        )
+        items = [connection_row_out(request, row) for row in rows]
+        payload = page_out(Page(items, params.page, params.page_size, has_next), lambda i: i)
+        return trusted_json(payload, PageOut[ConnectionOut])
     qs = connection_list_for(
         viewer=viewer_of(request),
         network_type=params.type.value if params.type else "",
@@ -301,7 +312,8 @@ def connection_list(request: HttpRequest, params: Query[ConnectionListParams]) -
         q=params.q,
     ).only(*CONNECTION_OUT_FIELDS)  # the contact's account row is not needed, only its profile
     page = paginate(qs, page=params.page, size=params.page_size)
-    return page_out(page, lambda side: connection_out(request, side))
+    payload = page_out(page, lambda side: connection_out(request, side))
+    return trusted_json(payload, PageOut[ConnectionOut])
 
 
 @router.get(
@@ -461,9 +473,7 @@ def health(request: HttpRequest, params: Query[HealthParams]) -> dict[str, Any]:
         "blocked or are blocked by, or dismissed in the last 90 days. Only ever your own."
     ),
 )
-def recommendation_list(
-    request: HttpRequest, params: Query[RecommendationParams]
-) -> dict[str, Any]:
+def recommendation_list(request: HttpRequest, params: Query[RecommendationParams]) -> HttpResponse:
     viewer = viewer_of(request)
     kind = "pymk" if params.kind == "people" else "strategic"
     recs = network_snapshot(viewer=viewer, kinds=[kind]).recommendations[kind][: params.limit]
@@ -476,7 +486,7 @@ def recommendation_list(
         for rec in recs
         if rec.card and rec.card.profile_id in cards
     ]
-    return {"kind": params.kind, "items": items}
+    return trusted_json({"kind": params.kind, "items": items}, RecommendationsOut)
 
 
 @router.post(

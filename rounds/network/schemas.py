@@ -184,6 +184,37 @@ def connection_out(request: HttpRequest, side: Connection) -> dict[str, Any]:
     }
 
 
+def connection_row_out(request: HttpRequest, row: tuple[Any, ...]) -> dict[str, Any]:
+    """``connection_out`` of a ``selectors.CONNECTION_ROW_FIELDS`` tuple (no model instances)."""
+    label, proposed, override, interaction, created, handle, name, headline, role, avatar = row
+    if handle is None:
+        member = member_summary_out(request, None)
+    else:
+        member = {
+            "handle": handle,
+            "display_name": name,
+            "headline": headline,
+            "role": role,
+            "avatar_url": absolute_url(request, _avatar_url(avatar)),
+        }
+    return {
+        "member": member,
+        "label": label or None,
+        "label_notice": PATIENT_NOTICE if label == Label.PATIENT else None,
+        "proposed_type": proposed,
+        "override_type": override or None,
+        "network_type": override or proposed,
+        "last_interaction_at": interaction,
+        "connected_at": created,
+    }
+
+
+def _avatar_url(name: str | None) -> str | None:
+    from rounds.profiles.models import Profile
+
+    return Profile._meta.get_field("avatar").storage.url(name) if name else None  # type: ignore[attr-defined]
+
+
 class NetworkCountsOut(Schema):
     operational: int
     personal: int

@@ -17,6 +17,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from rounds.core.compiled import SENTINEL_ID, CompiledShapes
 from rounds.profiles.models import Affiliation, Profile
 from rounds.profiles.selectors import profile_with_details
 
@@ -54,6 +55,51 @@ def network_version(user_id: int) -> int:
 def type_q(network_type: str) -> Q:
     """Connections whose effective type (override, else proposal) is ``network_type``."""
     return Q(override_type=network_type) | Q(override_type="", proposed_type=network_type)
+
+
+#: What the connections API shows of one side, in order (``schemas.connection_row_out``).
+CONNECTION_ROW_FIELDS = (
+    "label",
+    "proposed_type",
+    "override_type",
+    "last_interaction_at",
+    "created_at",
+    "other__profile__handle",
+    "other__profile__display_name",
+    "other__profile__headline",
+    "other__profile__role",
+    "other__profile__avatar",
+)
+
+
+def _connection_rows(shape: tuple[int, int], *, viewer_id: int) -> QuerySet[Connection]:
+    offset, limit = shape
+    return (
+        Connection.objects.filter(owner_id=viewer_id)
+        .order_by("-created_at", "-id")
+        .values_list(*CONNECTION_ROW_FIELDS)[offset : offset + limit]
+    )
+
+
+#: The unfiltered list (what the API and most pages ask for), compiled once per page shape.
+CONNECTION_ROWS = CompiledShapes(_connection_rows, sentinels={"viewer_id": SENTINEL_ID})
+
+
+def connection_rows_page(
+    *, viewer: Any, page: int, size: int
+) -> tuple[list[tuple[Any, ...]], bool]:
+    """One page of the viewer's connections, newest first, as ``CONNECTION_ROW_FIELDS`` tuples
+    (no filters; ``connection_list_for`` has them), and whether there is a next page."""
+    from django.db import router
+
+    from rounds.core.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
+
+    size = max(1, min(size, MAX_PAGE_SIZE))
+    page = max(1, min(page, MAX_PAGE_NUMBER))
+    rows = CONNECTION_ROWS.rows(
+        ((page - 1) * size, size + 1), viewer_id=viewer.pk, using=router.db_for_read(Connection)
+    )
+    return rows[:size], len(rows) > size
 
 
 def connection_list_for(

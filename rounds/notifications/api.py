@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
-from rounds.core.api_utils import error_responses, member_auth, viewer_of
+from rounds.core.api_utils import error_responses, member_auth, trusted_json, viewer_of
 from rounds.core.errors import NotFound
 
 from .access import NOT_FOUND, access_notification_by_id
@@ -23,9 +23,15 @@ from .schemas import (
     ReadAllOut,
     UnreadCountOut,
     notification_out,
+    notification_row_out,
     preference_out,
 )
-from .selectors import UNREAD_API_CAP, notification_page_for, preference_rows_for, unread_count_for
+from .selectors import (
+    UNREAD_API_CAP,
+    notification_rows_for,
+    preference_rows_for,
+    unread_count_for,
+)
 from .services import notification_mark_read, notifications_mark_all_read, preferences_update
 
 router = Router(tags=["notifications"], auth=member_auth)
@@ -46,18 +52,17 @@ def _id(value: int) -> int:
         "`unread=true` keeps the unread ones. A malformed cursor is a 422."
     ),
 )
-def notification_list(
-    request: HttpRequest, params: Query[NotificationListParams]
-) -> dict[str, Any]:
+def notification_list(request: HttpRequest, params: Query[NotificationListParams]) -> HttpResponse:
     viewer = viewer_of(request)
-    page = notification_page_for(
+    page = notification_rows_for(
         viewer=viewer, cursor=params.cursor, size=params.limit, unread=params.unread
     )
-    return {
-        "items": [notification_out(request, n) for n in page.items],
+    payload = {
+        "items": [notification_row_out(request, row) for row in page.rows],
         "next_cursor": page.next_cursor,
         "has_next": page.has_next,
     }
+    return trusted_json(payload, NotificationPageOut)
 
 
 @router.get(

@@ -55,6 +55,22 @@ def notification_out(request: HttpRequest, notification: Notification) -> dict[s
     }
 
 
+def notification_row_out(request: HttpRequest, row: tuple[Any, ...]) -> dict[str, Any]:
+    """``notification_out`` of a ``selectors.NOTIFICATION_ROW_FIELDS`` tuple."""
+    pk, kind, text, url, created_at, read_at, emailed_at = row
+    return {
+        "id": pk,
+        "kind": kind,
+        "kind_label": str(Kind(kind).label),
+        "text": text,
+        "url": absolute_url(request, url or None),
+        "created_at": created_at,
+        "read_at": read_at,
+        "is_read": read_at is not None,
+        "emailed": emailed_at is not None,
+    }
+
+
 class NotificationPageOut(Schema):
     """One page, newest first; pass ``next_cursor`` as ``cursor`` until it is null."""
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from rounds.core.compiled import SENTINEL_ID, SENTINEL_TIME, CompiledShapes
 from rounds.core.errors import ValidationFailed
 
 from .models import (
@@ -120,6 +121,80 @@ def notification_page_for(
         last = items[-1]
         next_cursor = Cursor(created_at=last.created_at, id=last.pk).encode()
     return NotificationPage(items=items, next_cursor=next_cursor, is_first=not cursor)
+
+
+#: What the API shows of a notification, in order (``schemas.notification_row_out``).
+NOTIFICATION_ROW_FIELDS = ("id", "kind", "text", "url", "created_at", "read_at", "emailed_at")
+
+
+def _notifications(viewer_id: int, unread: bool) -> QuerySet[Notification]:
+    qs = Notification.objects.filter(recipient_id=viewer_id)
+    return qs.filter(read_at__isnull=True) if unread else qs
+
+
+def _first_rows(shape: tuple[bool, int], *, viewer_id: int) -> QuerySet[Notification]:
+    unread, limit = shape
+    return (
+        _notifications(viewer_id, unread)
+        .order_by("-created_at", "-id")
+        .values_list(*NOTIFICATION_ROW_FIELDS)[:limit]
+    )
+
+
+def _rows_after(
+    shape: tuple[bool, int], *, viewer_id: int, before_at: datetime, before_id: int
+) -> QuerySet[Notification]:
+    unread, limit = shape
+    return (
+        _notifications(viewer_id, unread)
+        .filter(Q(created_at__lt=before_at) | Q(created_at=before_at, id__lt=before_id))
+        .order_by("-created_at", "-id")
+        .values_list(*NOTIFICATION_ROW_FIELDS)[:limit]
+    )
+
+
+#: The API's list (read on every app start): compiled once per shape (unread filter, page
+#: size), first page and later pages, instead of built by the ORM per request.
+FIRST_ROWS = CompiledShapes(_first_rows, sentinels={"viewer_id": SENTINEL_ID})
+ROWS_AFTER = CompiledShapes(
+    _rows_after,
+    sentinels={"viewer_id": SENTINEL_ID, "before_at": SENTINEL_TIME, "before_id": SENTINEL_ID - 1},
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationRowPage:
+    rows: list[tuple[Any, ...]]
+    next_cursor: str | None
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+
+def notification_rows_for(
+    *, viewer: Any, cursor: str | None = None, size: int = DEFAULT_PAGE_SIZE, unread: bool = False
+) -> NotificationRowPage:
+    """``notification_page_for`` as ``NOTIFICATION_ROW_FIELDS`` tuples (no actor, no model
+    instances): one compiled query. ValidationFailed for a malformed cursor."""
+    from django.db import router
+
+    size = max(1, min(int(size), MAX_PAGE_SIZE))
+    after = Cursor.decode(cursor) if cursor else None
+    using = router.db_for_read(Notification)
+    shape = (bool(unread), size + 1)
+    if after is None:
+        rows = FIRST_ROWS.rows(shape, viewer_id=viewer.pk, using=using)
+    else:
+        rows = ROWS_AFTER.rows(
+            shape, viewer_id=viewer.pk, before_at=after.created_at, before_id=after.id, using=using
+        )
+    items = rows[:size]
+    next_cursor = None
+    if len(rows) > size:
+        last = items[-1]
+        next_cursor = Cursor(created_at=last[4], id=last[0]).encode()
+    return NotificationRowPage(rows=items, next_cursor=next_cursor)
 
 
 def unread_count_for(*, viewer: Any, cap: int = UNREAD_BADGE_CAP) -> int:

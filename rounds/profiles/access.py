@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
+from django.db import router
 from django.db.models import Exists, OuterRef
 
+from rounds.core.compiled import SENTINEL_ID, SENTINEL_TEXT, CompiledQuery
 from rounds.core.errors import NotFound
 
 from .models import Organization, Profile
@@ -14,25 +17,77 @@ from .policies import can_view_profile
 MAX_KEY_LENGTH = 220
 
 
+@lru_cache(maxsize=1)
+def _columns() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    from rounds.accounts.models import User
+
+    profile = tuple(f.attname for f in Profile._meta.concrete_fields)
+    user = tuple(f.attname for f in User._meta.concrete_fields)
+    return profile, user
+
+
+def _blocks(viewer_id: Any) -> Exists:
+    from rounds.network.models import Block
+
+    return Exists(Block.objects.filter(blocker_id=OuterRef("user_id"), blocked_id=viewer_id))
+
+
+def _profile_for_member(*, handle: str, viewer_id: int) -> Any:
+    """The profile at ``handle`` with its account and whether its member blocked the viewer."""
+    profile_columns, user_columns = _columns()
+    return (
+        Profile.objects.filter(handle__iexact=handle)
+        .annotate(blocks_viewer=_blocks(viewer_id))
+        .order_by("pk")
+        .values_list(
+            *profile_columns, *(f"user__{name}" for name in user_columns), "blocks_viewer"
+        )[:1]
+    )
+
+
+#: Every profile page and member API call starts here: compiled once per process
+#: (``core/compiled.py``), it saves ~1 ms of queryset building per request.
+PROFILE_FOR_MEMBER = CompiledQuery(
+    _profile_for_member, sentinels={"handle": SENTINEL_TEXT, "viewer_id": SENTINEL_ID}
+)
+
+
+def _member_profile(handle: str, viewer_id: int) -> Profile | None:
+    from rounds.accounts.models import User
+
+    using = router.db_for_read(Profile)
+    rows = PROFILE_FOR_MEMBER.rows(handle=handle, viewer_id=viewer_id, using=using)
+    if not rows:
+        return None
+    profile_columns, user_columns = _columns()
+    row = rows[0]
+    split = len(profile_columns)
+    profile = Profile.from_db(using, list(profile_columns), row[:split])
+    user = User.from_db(using, list(user_columns), row[split : split + len(user_columns)])
+    # What select_related("user") leaves behind: both sides of the one-to-one cached.
+    profile._state.fields_cache["user"] = user
+    user._state.fields_cache["profile"] = profile
+    profile.__dict__["blocks_viewer"] = bool(row[-1])
+    return profile
+
+
 def access_profile_by_handle(viewer: Any, handle: str, *, for_update: bool = False) -> Profile:
     """The profile at ``handle`` if ``viewer`` may see it; raises NotFound otherwise."""
     if not handle or len(handle) > MAX_KEY_LENGTH or "\x00" in handle:
         raise NotFound("No member with that handle.")
-    qs = Profile.objects.select_related("user")
-    if for_update:
-        qs = qs.select_for_update()
     member = viewer is not None and viewer.is_authenticated
-    if member:
-        # Whether the member blocked the viewer, in the same query (policies.is_blocked_by
-        # reads it from the per-instance cache instead of asking again).
-        from rounds.network.models import Block
-
-        qs = qs.annotate(
-            blocks_viewer=Exists(
-                Block.objects.filter(blocker_id=OuterRef("user_id"), blocked_id=viewer.pk)
-            )
-        )
-    profile = qs.filter(handle__iexact=handle).first()
+    profile: Profile | None
+    if member and not for_update:
+        profile = _member_profile(handle, viewer.pk)
+    else:
+        qs = Profile.objects.select_related("user")
+        if for_update:
+            qs = qs.select_for_update()
+        if member:
+            # Whether the member blocked the viewer, in the same query (policies.is_blocked_by
+            # reads it from the per-instance cache instead of asking again).
+            qs = qs.annotate(blocks_viewer=_blocks(viewer.pk))
+        profile = qs.filter(handle__iexact=handle).first()
     if profile is not None and member:
         blocks_viewer = bool(profile.__dict__["blocks_viewer"])
         profile.__dict__.setdefault("_blocked_viewer", {})[viewer.pk] = blocks_viewer

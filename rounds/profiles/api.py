@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import File, Path, Query, Router, Status, UploadedFile
 
 from rounds.core.api_utils import (
@@ -19,6 +19,7 @@ from rounds.core.api_utils import (
     member_auth,
     optional_auth,
     page_out,
+    trusted_json,
     viewer_of,
 )
 from rounds.core.errors import NotFound, ValidationFailed
@@ -59,7 +60,7 @@ from .schemas import (
 from .selectors import (
     MemberFilters,
     affiliation_list_for,
-    member_search_rows,
+    member_search_page,
     organization_members,
     organization_search,
     profile_with_details,
@@ -299,7 +300,7 @@ def affiliation_delete(
 def member_list(
     request: HttpRequest,
     params: Query[MemberSearchParams],
-) -> dict[str, Any]:
+) -> HttpResponse:
     viewer = viewer_of(request)
     filters = MemberFilters(
         q=params.q,
@@ -311,11 +312,12 @@ def member_list(
         interest=params.interest,
         open_to=tuple(_SHORT_TO_FIELD[short] for short in params.open_to),
     )
-    rows = paginate(
-        member_search_rows(viewer=viewer, filters=filters), page=params.page, size=params.page_size
+    rows = member_search_page(
+        viewer=viewer, filters=filters, page=params.page, size=params.page_size
     )
     cards = member_cards_out(request, rows.items)
-    return page_out(Page(cards, rows.number, rows.size, rows.has_next), lambda card: card)
+    page = page_out(Page(cards, rows.number, rows.size, rows.has_next), lambda card: card)
+    return trusted_json(page, PageOut[MemberCardOut])
 
 
 @members_router.get(
@@ -329,10 +331,10 @@ def member_list(
         "see public profiles only; anything else is a 404."
     ),
 )
-def member_detail(request: HttpRequest, handle: str) -> dict[str, Any]:
+def member_detail(request: HttpRequest, handle: str) -> HttpResponse:
     viewer = viewer_of(request)
     profile = access_profile_by_handle(viewer, handle)
-    return member_out(request, viewer, profile)
+    return trusted_json(member_out(request, viewer, profile), MemberOut)
 
 
 @members_router.post(

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from django.db import router
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Concat
 
-from .models import OPEN_TO_FIELDS, Affiliation, Organization, Profile, ProfileVisibility
+from rounds.core.compiled import SENTINEL_ID, SENTINEL_TEXT, CompiledShapes
+from rounds.core.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE, Page, paginate
+
+from .models import (
+    OPEN_TO_FIELDS,
+    Affiliation,
+    Organization,
+    Profile,
+    ProfileVisibility,
+    Specialty,
+)
 from .policies import visible_location_levels
 
 
@@ -119,13 +130,22 @@ def _narrow(qs: QuerySet[Profile], field: str, ids: QuerySet[Any, int]) -> Query
 
 def _with_tag(qs: QuerySet[Profile], name: str, slug: str) -> QuerySet[Profile]:
     """Members having the tag ``slug`` of the many-to-many field ``name`` (none if unknown)."""
-    descriptor = getattr(Profile, name)
-    tag_id = _tag_id(descriptor.field.related_model, slug)
+    tag_id = _tag_id(getattr(Profile, name).field.related_model, slug)
     if tag_id is None:
         return qs.none()
+    return _with_tag_id(qs, name, tag_id)
+
+
+def _with_tag_id(qs: QuerySet[Profile], name: str, tag_id: int) -> QuerySet[Profile]:
+    descriptor = getattr(Profile, name)
     through = descriptor.through
     column = f"{descriptor.field.m2m_reverse_field_name()}_id"
     return qs.filter(Exists(through.objects.filter(profile_id=OuterRef("pk"), **{column: tag_id})))
+
+
+def _name_q(term: str) -> Q:
+    """The name search: part of the name or headline, or the exact handle."""
+    return Q(display_name__icontains=term) | Q(headline__icontains=term) | Q(handle__iexact=term)
 
 
 def member_search(*, viewer: Any, filters: MemberFilters) -> QuerySet[Profile]:
@@ -136,10 +156,7 @@ def member_search(*, viewer: Any, filters: MemberFilters) -> QuerySet[Profile]:
     """
     qs = profile_visible_to(viewer=viewer)
     if filters.q:
-        term = filters.q.strip()
-        qs = qs.filter(
-            Q(display_name__icontains=term) | Q(headline__icontains=term) | Q(handle__iexact=term)
-        )
+        qs = qs.filter(_name_q(filters.q.strip()))
     if filters.specialty:
         qs = _with_tag(qs, "specialties", filters.specialty)
     if filters.goal:
@@ -180,6 +197,74 @@ def member_search_rows(*, viewer: Any, filters: MemberFilters) -> QuerySet[Any]:
         .prefetch_related(None)
         .values_list("pk", "updated_at")
     )
+
+
+@dataclass(frozen=True)
+class _Viewer:
+    """A signed-in viewer as ``profile_visible_to`` needs one (its id only)."""
+
+    pk: int
+    is_authenticated: bool = True
+
+
+def _search_rows(
+    shape: tuple[bool, bool, int, int],
+    *,
+    viewer_id: int,
+    q: str | None = None,
+    specialty_id: int | None = None,
+) -> QuerySet[Any]:
+    has_q, has_specialty, offset, limit = shape
+    qs = profile_visible_to(viewer=_Viewer(viewer_id))
+    if has_q:
+        qs = qs.filter(_name_q(str(q)))
+    if has_specialty:
+        qs = _with_tag_id(qs, "specialties", int(specialty_id or 0))
+    return qs.order_by("display_name", "id").values_list("pk", "updated_at")[
+        offset : offset + limit
+    ]
+
+
+#: The directory's and the search API's commonest shapes (a member browsing, by name and/or
+#: specialty) compiled once per page shape; other filters build the query with the ORM.
+def _search_sentinels(shape: tuple[bool, bool, int, int]) -> dict[str, Any]:
+    has_q, has_specialty, _, _ = shape
+    sentinels: dict[str, Any] = {"viewer_id": SENTINEL_ID}
+    if has_q:
+        sentinels["q"] = SENTINEL_TEXT
+    if has_specialty:
+        sentinels["specialty_id"] = SENTINEL_ID - 1
+    return sentinels
+
+
+SEARCH_ROWS = CompiledShapes(_search_rows, sentinels=_search_sentinels)
+
+
+def member_search_page(*, viewer: Any, filters: MemberFilters, page: int, size: int) -> Page[Any]:
+    """A page of ``member_search_rows`` (``(pk, updated_at)``), from ``SEARCH_ROWS`` when
+    a member searches by name and/or specialty only."""
+    simple = replace(filters, q="", specialty="").is_empty()
+    if not (simple and getattr(viewer, "is_authenticated", False)):
+        return paginate(member_search_rows(viewer=viewer, filters=filters), page=page, size=size)
+    specialty_id = 0
+    if filters.specialty:
+        found = _tag_id(Specialty, filters.specialty)
+        if found is None:
+            return Page(
+                items=[], number=max(1, min(page, MAX_PAGE_NUMBER)), size=size, has_next=False
+            )
+        specialty_id = found
+    size = max(1, min(size, MAX_PAGE_SIZE))
+    page = max(1, min(page, MAX_PAGE_NUMBER))
+    shape = (bool(filters.q), bool(filters.specialty), (page - 1) * size, size + 1)
+    rows = SEARCH_ROWS.rows(
+        shape,
+        viewer_id=viewer.pk,
+        q=filters.q.strip(),
+        specialty_id=specialty_id,
+        using=router.db_for_read(Profile),
+    )
+    return Page(items=rows[:size], number=page, size=size, has_next=len(rows) > size)
 
 
 def member_cards_by_id(ids: list[int]) -> dict[int, Profile]:

@@ -54,7 +54,7 @@ from .selectors import (
     affiliation_list_for,
     current_affiliations_prefetch,
     member_cards_by_id,
-    member_search_rows,
+    member_search_page,
     organization_members,
     organization_search,
     profile_page_details,
@@ -664,8 +664,9 @@ def directory(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     filters = _filters(form)
-    rows = paginate(
-        member_search_rows(viewer=request.user, filters=filters),
+    rows = member_search_page(
+        viewer=request.user,
+        filters=filters,
         page=_page_number(request),
         size=settings.DIRECTORY_PAGE_SIZE,
     )

@@ -131,3 +131,36 @@ def test_the_cached_site_header_follows_the_member_the_counts_and_the_page(clien
     assert "Dr Bea Second" in html and "Dr Ada" not in html
     assert "csrf-token-placeholder" not in html
     assert 'name="csrfmiddlewaretoken" value="' in html
+
+
+def test_the_compiled_profile_lookup_matches_the_orm_and_its_rules():
+    from rounds.core.errors import NotFound
+    from rounds.network.models import Block
+    from rounds.profiles.access import access_profile_by_handle
+
+    viewer = ProfileFactory().user
+    target = ProfileFactory(handle="ada-okafor", headline="Cardiologist", languages=["en", "yo"])
+    orm = Profile.objects.select_related("user").get(pk=target.pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        found = access_profile_by_handle(viewer, "ADA-Okafor")  # handles match in any case
+        assert found.user.email == target.user.email  # the account came in the same query
+        assert found.user.profile is found
+    assert len(queries) == 1
+    for field in Profile._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(orm, field.attname), field.name
+    for field in User._meta.concrete_fields:
+        assert getattr(found.user, field.attname) == getattr(orm.user, field.attname), field.name
+    # Values of one call never leak into the next.
+    other = ProfileFactory(handle="bo-lind")
+    assert access_profile_by_handle(viewer, "bo-lind").pk == other.pk
+
+    Block.objects.create(blocker=target.user, blocked=viewer)
+    with pytest.raises(NotFound):
+        access_profile_by_handle(viewer, "ada-okafor")
+    assert access_profile_by_handle(other.user, "ada-okafor").pk == target.pk
+    User.objects.filter(pk=other.user_id).update(is_active=False)
+    with pytest.raises(NotFound):
+        access_profile_by_handle(viewer, "bo-lind")
+    with pytest.raises(NotFound):
+        access_profile_by_handle(viewer, "nobody-here")

@@ -407,6 +407,29 @@ def test_connection_list_filters_by_type_label_and_text(alice, bob, carol):
     assert_error(api.get("/network/connections", {"label": "boss"}), 422, "label")
 
 
+def test_the_plain_connection_list_matches_the_filtered_one_item_for_item(alice, bob, carol):
+    """The unfiltered list reads compiled value rows, the filtered one model instances: both
+    must print the same items (label notice, override, pages)."""
+    connect(alice.user, bob.user)
+    connect(alice.user, carol.user)
+    connection_set_label(actor=alice.user, other_id=bob.user.pk, label="patient")
+    connection_set_type(actor=alice.user, other_id=carol.user.pk, network_type="strategic")
+    api = as_(alice)
+    plain = api.get("/network/connections").json()["items"]
+    assert [i["member"]["handle"] for i in plain] == ["carol", "bob"]  # newest first
+    assert plain[1]["label_notice"] and plain[0]["override_type"] == "strategic"
+    # a filter takes the model path
+    for params, expected in (
+        ({"label": "patient"}, [plain[1]]),
+        ({"type": "strategic"}, [plain[0]]),
+    ):
+        assert api.get("/network/connections", params).json()["items"] == expected
+    first = api.get("/network/connections", {"page_size": 1}).json()
+    second = api.get("/network/connections", {"page_size": 1, "page": 2}).json()
+    assert (first["items"], first["has_next"], first["next_page"]) == ([plain[0]], True, 2)
+    assert (second["items"], second["has_next"], second["next_page"]) == ([plain[1]], False, None)
+
+
 def test_connection_counts_per_network(alice, bob, carol):
     """The counts use the type in effect, override included."""
     connect(alice.user, bob.user)

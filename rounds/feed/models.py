@@ -230,10 +230,12 @@ class InboxEntry(models.Model):
     Written when a post is published (``services.fan_out``) for its author and every
     connection — and every follower when the audience is public or members — unless the
     author is a hub (``selectors.hub_ids``: their posts are merged at read time) or the post
-    is a group post (groups are merged at read time). Only candidates: the reader re-applies
-    the visibility rule, blocks, mutes and its current ties, so deletes, moderation, blocks
-    and unfollows take effect at once. Capped per member (``services.inbox_trim``);
-    ``created_at`` copies the post's so the inbox reads in feed order from its index.
+    is a group post (groups are merged at read time); and when a member gains a tie, for the
+    new tie's recent posts (``services.inbox_backfill``). Only candidates: the reader
+    re-applies the visibility rule, blocks, mutes and its current ties, so deletes,
+    moderation, blocks and unfollows take effect at once. Capped per member
+    (``services.inbox_trim``); ``created_at`` copies the post's so the inbox reads in feed
+    order from its index.
     """
 
     member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
@@ -243,7 +245,12 @@ class InboxEntry(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["member", "-created_at", "-post"], name="inbox_member_recent_idx"),
-            models.Index(fields=["post"], name="inbox_post_idx"),
+        ]
+        constraints = [
+            # Once per member: the back-fill on a new tie (``services.inbox_backfill``) skips
+            # entries fan-out already wrote. Leading with ``post``, it also serves the lookups
+            # by post (deletes) that a separate index on ``post`` served before.
+            models.UniqueConstraint(fields=["post", "member"], name="inbox_unique_post_member"),
         ]
 
     def __str__(self) -> str:

@@ -16,14 +16,20 @@ page size + 1 below the cursor, keyset-paginated on ``(created_at, id)``:
    ``inbox_member_recent_idx`` and re-applies the visibility rule, blocks, mutes and current
    ties to each entry (``_inbox_source``). Below what the inbox holds (trimmed to
    ``services.INBOX_CAP``; empty for posts written before it existed) the same people are
-   read at read time (``author_id IN (…)``, or ``PEOPLE_SOURCE_PLAN = "lateral"``);
+   read at read time (``author_id IN (…)``, or ``PEOPLE_SOURCE_PLAN = "lateral"``). A new
+   tie's earlier posts newer than the inbox's oldest entry would fall between the two, so
+   the network services back-fill them on a new connection or follow
+   (``services.inbox_backfill``);
 2. *hubs*: members with ``HUB_REACH`` or more connections + followers are not fanned out
    (thousands of inbox rows per post); their posts are read per hub at read time
    (``LATERAL`` over ``post_author_recent_idx``, ``_people_newest_ids``);
 3. *topics*: posts naming a topic the member follows (minus muted topics) — index
    ``posttopic_recent_idx`` (topic, -created_at, -post);
 4. *groups*: posts in the member's groups, per group (``LATERAL`` over
-   ``post_group_recent_idx``, ``_group_newest_ids``).
+   ``post_group_recent_idx``, ``_group_newest_ids``). Group posts reach the home feed only
+   this way: the people sources (inbox, hubs, read-time) carry posts outside groups, so a
+   connection's post in a group the member has not joined stays in that group whichever
+   source would have read it.
 
 The people lists (connections, followees) are capped at ``MAX_SOURCE_PEOPLE`` each, most
 recent ties first, minus muted and blocked members. The page is the newest ``size`` of the
@@ -235,14 +241,11 @@ SELECT p.id, p.created_at FROM unnest(%(people)s::bigint[]) AS a(id)
 JOIN accounts_user u ON u.id = a.id
 CROSS JOIN LATERAL (
     SELECT p.id, p.created_at FROM feed_post p
-    WHERE p.author_id = a.id {before}
+    WHERE p.author_id = a.id AND p.group_id IS NULL {before}
       AND (p.author_id = %(viewer)s OR (
           p.moderation_state = 'visible' AND NOT u.deletion_scheduled
           AND (p.audience IN ('public', 'members')
-               OR (p.audience = 'connections' AND a.id = ANY(%(connected)s::bigint[]))
-               OR (p.audience = 'group' AND EXISTS (
-                   SELECT 1 FROM community_group g WHERE g.id = p.group_id
-                   AND (g.visibility = 'public' OR g.id = ANY(%(groups)s::bigint[])))))
+               OR (p.audience = 'connections' AND a.id = ANY(%(connected)s::bigint[])))
           {muted_topics}))
     ORDER BY p.created_at DESC, p.id DESC
     LIMIT %(limit)s
@@ -262,8 +265,9 @@ def _people_newest_ids(
     limit: int,
     muted_topics: set[int],
 ) -> list[tuple[int, datetime]]:
-    """``(id, created_at)`` of the newest ``limit`` posts below ``cursor`` by ``people`` that
-    the viewer may see, read per author (``LATERAL``: at most ``limit`` rows from each
+    """``(id, created_at)`` of the newest ``limit`` posts outside groups below ``cursor`` by
+    ``people`` that the viewer may see (group posts come from the member's own groups:
+    ``_group_newest_ids``), read per author (``LATERAL``: at most ``limit`` rows from each
     author's index range), so the cost is bounded by the number of people, never by how much
     hubs post (PostgreSQL).
 
@@ -476,7 +480,7 @@ def home_feed(
         if hubs and postgresql:
             sources.append(_people_newest_ids(people=hubs, cursor=cursor, **lateral))
         elif hubs:
-            sources.append(_keys(base.filter(author_id__in=hubs), limit))
+            sources.append(_keys(base.filter(author_id__in=hubs, group__isnull=True), limit))
         read_people = people - hubs
         inboxed, read_from, complete = _inbox_source(
             viewer=viewer, base=base, cursor=cursor, need=limit, authors=read_people
@@ -489,7 +493,7 @@ def home_feed(
         if postgresql and PEOPLE_SOURCE_PLAN == "lateral":
             sources.append(_people_newest_ids(people=read_people, cursor=read_from, **lateral))
         else:
-            older = visible.filter(_before(read_from))
+            older = visible.filter(_before(read_from), group__isnull=True)
             sources.append(_keys(older.filter(author_id__in=read_people), limit))
     if topic_ids:
         linked = PostTopic.objects.filter(topic_id__in=topic_ids).values("post_id")

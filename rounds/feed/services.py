@@ -9,6 +9,7 @@ and history go with it; reposts of it say the original was deleted).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -22,6 +23,7 @@ from rounds.core.errors import Forbidden, NotFound, ValidationFailed
 from rounds.core.markdown import topic_names
 from rounds.core.publishing import guard_text, publishing_path
 from rounds.core.ratelimit import rate_limit
+from rounds.moderation.registry import ModerationState
 from rounds.notifications.models import Kind
 from rounds.notifications.services import notify
 
@@ -230,6 +232,91 @@ def fan_out(post: Post) -> int:
     with connection.cursor() as cursor:
         cursor.execute(_FAN_OUT_SQL.format(followers=followers), params)
         return int(cursor.rowcount)
+
+
+#: Most posts a new tie back-fills into the member's inbox (``inbox_backfill``). As many as the
+#: inbox keeps: with fewer, a prolific author's older posts inside the inbox window would be
+#: skipped by the feed (it reads below the inbox only); with this many, any such posts lie
+#: below the newest ``INBOX_CAP`` entries, where the next ``inbox_trim`` hands them to the
+#: read-time merge.
+BACKFILL_LIMIT = INBOX_CAP
+
+# The inbox's floor as scalar subqueries (not a join), so PostgreSQL bounds the scan of
+# ``post_author_recent_idx`` with it instead of walking every post of a prolific author.
+
+_BACKFILL_SQL = """
+INSERT INTO feed_inboxentry (member_id, post_id, created_at)
+WITH bottom AS (
+    SELECT created_at AS at, post_id AS id FROM feed_inboxentry
+    WHERE member_id = %(member)s ORDER BY created_at, post_id LIMIT 1
+)
+SELECT member_id, id, created_at FROM (
+    SELECT %(member)s AS member_id, p.id, p.created_at
+    FROM feed_post p
+    WHERE p.author_id = %(author)s
+      AND p.created_at >= (SELECT at FROM bottom)
+      AND (p.created_at > (SELECT at FROM bottom) OR p.id >= (SELECT id FROM bottom))
+      AND p.moderation_state = %(visible)s
+      AND (p.audience IN (%(public)s, %(members)s)
+           OR (p.audience = %(connections)s AND EXISTS (
+               SELECT 1 FROM network_connection c
+               WHERE c.owner_id = %(author)s AND c.other_id = %(member)s)))
+      AND (EXISTS (SELECT 1 FROM network_connection c
+                   WHERE c.owner_id = %(author)s AND c.other_id = %(member)s)
+           OR EXISTS (SELECT 1 FROM network_follow f
+                      WHERE f.follower_id = %(member)s AND f.followee_id = %(author)s))
+      AND NOT EXISTS (SELECT 1 FROM network_block b
+                      WHERE (b.blocker_id = %(member)s AND b.blocked_id = %(author)s)
+                         OR (b.blocker_id = %(author)s AND b.blocked_id = %(member)s))
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT %(limit)s
+) picked WHERE TRUE
+ON CONFLICT DO NOTHING
+"""
+
+
+def inbox_backfill(*, member_id: int, author_id: int) -> int:
+    """Put ``author``'s recent posts that fan-out would have given ``member`` into member's
+    inbox, after a new tie (connection or follow) between them; returns the rows written.
+
+    Fan-out on write only reaches the ties a post's author had when publishing, and the feed
+    reads below the inbox only (``selectors._inbox_source``): without this, a new tie's posts
+    newer than the member's oldest inbox entry would never show. One ``INSERT … SELECT``
+    takes the author's newest ``BACKFILL_LIMIT`` posts by fan-out's audience rule as the ties
+    stand now (public and members posts to followers and connections, connections posts to
+    connections only, no group posts), still visible, no block either way, and only posts no
+    older than the member's oldest entry: older ones come from the read-time merge already,
+    and writing them would move the inbox's floor below other people's posts. An empty inbox gets
+    nothing (the whole feed is read at read time). Nothing for hubs (``selectors.hub_ids``:
+    merged at read time). Idempotent (``inbox_unique_post_member``); the reader re-applies
+    every rule, so later unfollows, removals and blocks need nothing here.
+    """
+    from django.db import connection
+
+    from .selectors import hub_ids
+
+    if member_id == author_id or author_id in hub_ids():
+        return 0
+    params: dict[str, int | str] = {
+        "member": member_id,
+        "author": author_id,
+        "visible": str(ModerationState.VISIBLE),
+        "public": str(Audience.PUBLIC),
+        "members": str(Audience.MEMBERS),
+        "connections": str(Audience.CONNECTIONS),
+        "limit": BACKFILL_LIMIT,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_BACKFILL_SQL, params)
+        return int(cursor.rowcount)
+
+
+def inbox_backfill_on_commit(*, member_id: int, author_id: int) -> None:
+    """Run ``inbox_backfill`` once the current transaction commits (the network services call
+    this when a connection or a follow is made). A failure is logged, never undoes the tie."""
+    transaction.on_commit(
+        partial(inbox_backfill, member_id=member_id, author_id=author_id), robust=True
+    )
 
 
 def inbox_trim(*, cap: int = INBOX_CAP) -> int:

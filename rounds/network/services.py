@@ -3,6 +3,8 @@ follows, blocks, interactions and recommendation dismissals.
 
 Each service validates, then writes in one transaction, bumps the affected members'
 ``NetworkState.version`` (so cached health/recommendations are recomputed) and audits blocks.
+A new connection or follow back-fills the home-feed inbox after commit
+(``rounds.feed.services.inbox_backfill``).
 """
 
 from __future__ import annotations
@@ -287,8 +289,11 @@ def connection_create(*, a_id: int, b_id: int) -> tuple[Connection, Connection]:
         actor_id=b_id, other_id=a_id, kind=Interaction.Kind.CONNECTED, occurred_at=now
     )
     from rounds.contacts.services import contacts_ensure_for_connections
+    from rounds.feed.services import inbox_backfill_on_commit
 
     contacts_ensure_for_connections(sides)  # every connection is a contact, on both sides
+    for side in sides:  # each one's recent posts join the other's home feed
+        inbox_backfill_on_commit(member_id=side.owner_id, author_id=side.other_id)
     return sides[0], sides[1]
 
 
@@ -438,6 +443,10 @@ def follow(*, actor: Any, followee: Any) -> Follow:
     created = Follow.objects.create(follower=actor, followee=followee)
     _bump([actor.pk], following_count=1)
     _bump([followee.pk], follower_count=1)
+    from rounds.feed.services import inbox_backfill_on_commit
+
+    # the followee's recent posts join the follower's home feed
+    inbox_backfill_on_commit(member_id=actor.pk, author_id=followee.pk)
     return created
 
 

@@ -229,6 +229,8 @@ def test_people_source_plans_agree_on_every_rule(people, monkeypatch):
     mine = make_group(stranger, slug="open-ward")
     join(me, mine)
     join(friend, mine)
+    elsewhere = make_group(stranger, slug="other-open-ward")
+    join(friend, elsewhere)
     now = timezone.now()
     rows = [
         (friend, "friend public", Audience.PUBLIC, None, {}),
@@ -237,6 +239,7 @@ def test_people_source_plans_agree_on_every_rule(people, monkeypatch):
         (followee, "followee members", Audience.MEMBERS, None, {}),
         (followee, "followee private group", Audience.GROUP, private, {}),
         (friend, "friend in my group", Audience.GROUP, mine, {}),
+        (friend, "friend in an open group I did not join", Audience.GROUP, elsewhere, {}),
         (friend, "hidden in my group", Audience.GROUP, mine, {"moderation_state": "hidden"}),
         (blocker, "blocker in my group", Audience.GROUP, mine, {}),
         (muted, "muted in my group", Audience.GROUP, mine, {}),

@@ -112,6 +112,11 @@ api = RoundsAPI(
         "oversharing) are a 422 with `guard.needs_confirmation: true`: send the same request "
         "again with `acknowledge_warnings: true` to publish anyway. "
         "`POST /api/v1/guard/check` previews the report without writing.\n\n"
+        "**Scheduled deletion.** While your account deletion is scheduled (the 14-day grace "
+        "period), every write that publishes or reaches other members (texts, connection "
+        "requests, follows, likes, reposts, joining groups, event registrations, reports, …) "
+        "is a 403 saying so; reading, `POST /api/v1/me/export` and `DELETE /api/v1/me/deletion` "
+        "(cancel) keep working.\n\n"
         "**Lists** are paginated with `page` (1–500) and `page_size` (1–100); responses say "
         "`has_next` and `next_page` (no total count)."
     ),

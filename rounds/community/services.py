@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from rounds.accounts.policies import ensure_not_leaving
 from rounds.core.audit import audit
 from rounds.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from rounds.core.publishing import Draft, guard_texts, publishing_path
@@ -352,6 +353,7 @@ def group_join(*, actor: Any, group: Group) -> GroupMembership:
     Raises Forbidden for a banned member, Conflict when already a member or already asked,
     NotFound for a secret group without an invitation (access already hides it).
     """
+    ensure_not_leaving(actor)
     _require_member(actor)
     existing = _membership(group, actor)
     if existing is not None:
@@ -390,6 +392,7 @@ def _accept(actor: Any, group: Group, membership: GroupMembership) -> GroupMembe
 @transaction.atomic
 def invitation_accept(*, actor: Any, group: Group) -> GroupMembership:
     """Accept the actor's invitation (NotFound without one)."""
+    ensure_not_leaving(actor)
     _require_member(actor)
     membership = _membership(group, actor)
     if membership is None or membership.state != MembershipState.INVITED:
@@ -439,6 +442,7 @@ def _target_membership(group: Group, user: Any, *states: str) -> GroupMembership
 @transaction.atomic
 def request_approve(*, actor: Any, group: Group, user: Any) -> GroupMembership:
     """Approve a request to join (moderators); notifies the new member."""
+    ensure_not_leaving(actor)
     _require_moderator(actor, group)
     membership = _target_membership(group, user, MembershipState.REQUESTED)
     _activate(membership, group)
@@ -471,6 +475,7 @@ def request_decline(*, actor: Any, group: Group, user: Any) -> None:
 def group_invite(*, actor: Any, group: Group, invitee: Any) -> GroupMembership:
     """Invite a member (moderators). A pending request is approved instead. Conflict when the
     invitee is already a member, invited or banned; NotFound when blocks stand between them."""
+    ensure_not_leaving(actor)
     from rounds.network.models import Block
     from rounds.notifications.models import Kind
     from rounds.notifications.services import notify

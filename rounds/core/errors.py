@@ -123,11 +123,22 @@ class NotFound(Exception):
 
 
 class Forbidden(Exception):
-    """The object is visible but the action is not allowed for this actor (403)."""
+    """The object is visible but the action is not allowed for this actor (403).
 
-    def __init__(self, message: str = "You are not allowed to do that."):
+    ``link_url`` / ``link_label``: where the member can do something about it (pages show the
+    link under the message; the API sends the message only)."""
+
+    def __init__(
+        self,
+        message: str = "You are not allowed to do that.",
+        *,
+        link_url: str = "",
+        link_label: str = "",
+    ):
         super().__init__(message)
         self.message = message
+        self.link_url = link_url
+        self.link_label = link_label
 
 
 def validation_from_django(exc: Exception) -> ValidationFailed:

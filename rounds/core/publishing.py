@@ -153,11 +153,14 @@ def guard_texts(
     commits). Empty drafts are not checked. Call it inside the service's transaction, after
     the other validation and right before writing.
 
-    A suspended member publishes nothing: ``Forbidden`` (403) on every path, whatever the
-    text (``rounds.moderation``; one query).
+    A member whose account deletion is scheduled (``rounds.accounts.policies``; no query) and
+    a suspended member (``rounds.moderation``; one query) publish nothing: ``Forbidden`` (403)
+    on every path, whatever the text.
     """
+    from rounds.accounts.policies import ensure_not_leaving
     from rounds.moderation.policies import SUSPENDED_MESSAGE, is_suspended
 
+    ensure_not_leaving(actor)
     if is_suspended(actor):
         raise Forbidden(SUSPENDED_MESSAGE)
     names = tuple(colleague_names)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -47,16 +48,29 @@ def readyz(request: HttpRequest) -> JsonResponse:
     )
 
 
-def _error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+def _error_page(
+    request: HttpRequest,
+    status: int,
+    title: str,
+    message: str,
+    *,
+    link_url: str = "",
+    link_label: str = "",
+) -> HttpResponse:
     from django.template.loader import render_to_string
 
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message, "errors": {}}, status=status)
     html: str
+    context = {
+        "status": status,
+        "title": title,
+        "message": message,
+        "link_url": link_url,
+        "link_label": link_label,
+    }
     try:
-        html = render_to_string(
-            "errors/error.html", {"status": status, "title": title, "message": message}, request
-        )
+        html = render_to_string("errors/error.html", context, request)
     except Exception:  # the error page must never fail itself
         html = f"<h1>{title}</h1><p>{message}</p>"
     return HttpResponse(html, status=status)
@@ -67,7 +81,34 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, 403, "Not allowed", "You are not allowed to do that.")
+    """The 403 page. A service's ``Forbidden`` (re-raised by ``map_errors``) shows its own
+    message and link (e.g. "Your account is scheduled for deletion…" → Settings)."""
+    from .errors import Forbidden
+
+    cause = getattr(exception, "__cause__", None)
+    if not isinstance(cause, Forbidden):
+        return _error_page(request, 403, "Not allowed", "You are not allowed to do that.")
+    response = _error_page(
+        request,
+        403,
+        "Not allowed",
+        cause.message,
+        link_url=cause.link_url,
+        link_label=cause.link_label,
+    )
+    return with_error_headers(request, response, cause)
+
+
+def with_error_headers(request: HttpRequest, response: HttpResponse, cause: Any) -> HttpResponse:
+    """htmx does not swap a 403: for an htmx request, put the ``Forbidden``'s message (and
+    link) in headers that rounds.js shows in the page's alert box."""
+    if cause is None or not request.headers.get("HX-Request") or not cause.message.isascii():
+        return response
+    response["X-Rounds-Error"] = cause.message
+    if cause.link_url and cause.link_label.isascii():
+        response["X-Rounds-Error-Link"] = cause.link_url
+        response["X-Rounds-Error-Link-Label"] = cause.link_label
+    return response
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

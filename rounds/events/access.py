@@ -92,7 +92,7 @@ def access_event(viewer: Any, event_id: Any, *, for_update: bool = False) -> Eve
 
 
 def can_see_event(viewer: Any, event: Event) -> bool:
-    if policies.can_manage(viewer, event):
+    if policies.can_edit(viewer, event):
         return True
     if event.state == State.DRAFT:
         return False

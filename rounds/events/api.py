@@ -4,7 +4,9 @@ selector → serialise. e2 and e3 mount their own routers at the same prefix in 
 Visibility is the pages': an event the viewer may not see (a draft of someone else, a private
 group's event, a hidden one, an organizer who blocked them) is a 404; a visible-but-forbidden
 action (editing someone else's event, the roster of an event you are not registered for) 403.
-Times are UTC ISO 8601; each event says its own ``time_zone``.
+Times are UTC ISO 8601; each event says its own ``time_zone`` (an edit keeps wall-clock times in
+it). Rights: ``policies`` (the owner and co-organizers edit and manage registrations; only the
+owner cancels or removes co-organizers).
 """
 
 from __future__ import annotations
@@ -76,9 +78,9 @@ def _reloaded(event: Event, viewer: Any) -> Event:
     return access_event(viewer, event.pk)
 
 
-def _require_manager(viewer: Any, event: Event) -> None:
-    if not policies.can_manage(viewer, event):
-        raise Forbidden("Only the event's organizers can do that.")
+def _require(allowed: bool, message: str = services.ORGANIZERS_ONLY) -> None:
+    if not allowed:
+        raise Forbidden(message)
 
 
 # --- lists -------------------------------------------------------------------------------------
@@ -173,17 +175,21 @@ def event_detail(request: HttpRequest, event_id: int) -> dict[str, Any]:
     "/{int:event_id}",
     auth=member_auth,
     response={200: EventOut, **WRITE_ERRORS},
-    summary="Edit an event (organizers)",
+    summary="Edit an event (the owner and co-organizers)",
     description=(
         "Only the fields sent change; `null` clears `capacity`, `cme_credits` and "
-        "`registration_deadline` and leaves the others unchanged. Registrants are told when "
-        "the time or place of a published event changes."
+        "`registration_deadline` and leaves the others unchanged. Times are wall-clock times "
+        "in `time_zone`: a time sent without an offset is read in the event's (new) zone, and "
+        "changing only `time_zone` keeps the wall-clock times (start, end, deadline, shifts), "
+        "so the instants move, as with the edit form. A time sent with an offset is taken as "
+        "that instant. Registrants are told when the time or place of a published event "
+        "changes."
     ),
 )
 def event_update(request: HttpRequest, event_id: int, payload: EventPatchIn) -> dict[str, Any]:
     viewer = viewer_of(request)
     event = access_event(viewer, event_id)
-    _require_manager(viewer, event)
+    _require(policies.can_edit(viewer, event))
     changes = payload.dict(exclude_unset=True)
     acknowledge = bool(changes.pop("acknowledge_warnings", False))
     changes = {k: v for k, v in changes.items() if v is not None or k in CLEARABLE}
@@ -197,7 +203,7 @@ def event_update(request: HttpRequest, event_id: int, payload: EventPatchIn) -> 
     "/{int:event_id}/publish",
     auth=member_auth,
     response={200: EventOut, **WRITE_ERRORS},
-    summary="Publish a draft (organizers)",
+    summary="Publish a draft (the owner and co-organizers)",
 )
 def event_publish(request: HttpRequest, event_id: int) -> dict[str, Any]:
     viewer = viewer_of(request)
@@ -210,8 +216,11 @@ def event_publish(request: HttpRequest, event_id: int) -> dict[str, Any]:
     "/{int:event_id}/cancel",
     auth=member_auth,
     response={200: EventOut, **WRITE_ERRORS},
-    summary="Cancel an event (organizers)",
-    description="Everyone registered is told, with the reason (guarded text).",
+    summary="Cancel an event (the owner only)",
+    description=(
+        "Everyone registered is told, with the reason (guarded text). Only the event's owner "
+        "(the member who created it) may cancel it: a co-organizer gets a 403."
+    ),
 )
 def event_cancel(request: HttpRequest, event_id: int, payload: CancelIn) -> dict[str, Any]:
     viewer = viewer_of(request)
@@ -245,7 +254,12 @@ def organizer_list(request: HttpRequest, event_id: int) -> list[dict[str, Any]]:
     "/{int:event_id}/organizers",
     auth=member_auth,
     response={201: MemberRef, **WRITE_ERRORS},
-    summary="Add a co-organizer by handle (organizers)",
+    summary="Add a co-organizer by handle (the owner and co-organizers)",
+    description=(
+        "Co-organizers edit the event, see the roster and CSV and mark attendance; only the "
+        "owner cancels it or removes co-organizers. A registration the new co-organizer held "
+        "is cancelled (organizers host and take no place)."
+    ),
 )
 def organizer_add(request: HttpRequest, event_id: int, payload: HandleIn) -> Status[Any]:
     viewer = viewer_of(request)
@@ -258,7 +272,12 @@ def organizer_add(request: HttpRequest, event_id: int, payload: HandleIn) -> Sta
     "/{int:event_id}/organizers/{handle}",
     auth=member_auth,
     response={204: None, **WRITE_ERRORS},
-    summary="Remove a co-organizer (organizers; or step down yourself)",
+    summary="Remove a co-organizer (the owner; or step down yourself)",
+    description=(
+        "Only the event's owner removes other co-organizers (403 otherwise); any co-organizer "
+        "may remove themselves. The owner cannot be removed (403 for a co-organizer, 409 for "
+        "the owner: cancel the event instead)."
+    ),
 )
 def organizer_remove(request: HttpRequest, event_id: int, handle: str) -> Status[None]:
     from rounds.profiles.models import Profile
@@ -291,7 +310,7 @@ def shift_list(request: HttpRequest, event_id: int) -> list[dict[str, Any]]:
     "/{int:event_id}/shifts",
     auth=member_auth,
     response={201: ShiftOut, **WRITE_ERRORS},
-    summary="Add a shift (organizers; volunteering events)",
+    summary="Add a shift (the owner and co-organizers; volunteering events)",
 )
 def shift_add(request: HttpRequest, event_id: int, payload: ShiftIn) -> Status[dict[str, Any]]:
     viewer = viewer_of(request)
@@ -304,7 +323,7 @@ def shift_add(request: HttpRequest, event_id: int, payload: ShiftIn) -> Status[d
     "/{int:event_id}/shifts/{int:shift_id}",
     auth=member_auth,
     response={204: None, **WRITE_ERRORS},
-    summary="Delete a shift nobody registered for (organizers)",
+    summary="Delete a shift nobody registered for (the owner and co-organizers)",
 )
 def shift_delete(request: HttpRequest, event_id: int, shift_id: int) -> Status[None]:
     viewer = viewer_of(request)
@@ -343,7 +362,8 @@ def registration_get(request: HttpRequest, event_id: int) -> dict[str, Any]:
         "`state`: `going` or `interested`. When the event (or the chosen `shift`) is full, "
         "`going` puts you on the waitlist (state `waitlisted`); you are promoted "
         "automatically when a place opens up. Registering again the same way is a 409, as is "
-        "registering for a draft, cancelled or started event or after the deadline."
+        "registering for a draft, cancelled or started event or after the deadline. "
+        "Organizers (the owner and co-organizers) host the event and cannot register (403)."
     ),
 )
 def registration_put(
@@ -423,7 +443,7 @@ def roster(request: HttpRequest, event_id: int, params: Query[RosterParams]) -> 
     "/{int:event_id}/attendance/{handle}",
     auth=member_auth,
     response={200: RegistrationOut, **WRITE_ERRORS},
-    summary="Mark a member as attended, or undo it (organizers, after the start)",
+    summary="Mark a member as attended, or undo it (the owner and co-organizers, after the start)",
 )
 def attendance_put(
     request: HttpRequest, event_id: int, handle: str, payload: AttendanceIn
@@ -432,7 +452,7 @@ def attendance_put(
 
     viewer = viewer_of(request)
     event = access_event(viewer, event_id)
-    _require_manager(viewer, event)
+    _require(policies.can_manage_registrations(viewer, event))
     user_id = (
         Profile.objects.filter(handle=handle[:40]).values_list("user_id", flat=True).first()
         if "\x00" not in handle

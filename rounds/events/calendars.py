@@ -16,6 +16,10 @@ from already-loaded events and the viewer they are built for:
   organizer (``CN``) with their profile URL as the address — their email only when the viewer
   may see it on the profile; ``STATUS`` is CONFIRMED, CANCELLED or TENTATIVE (draft).
 - The online join link appears only when ``policies.can_see_join_link`` allows it.
+- A calendar with no event (a feed of a member going to nothing yet) still holds one
+  component: a ``VTIMEZONE`` for the member's zone (UTC when they chose none). RFC 5545
+  requires at least one (``icalbody = calprops component``) and some clients reject an empty
+  ``VCALENDAR``; a time zone definition adds nothing to the member's calendar.
 
 Text values are escaped by ``icalendar`` (commas, semicolons, newlines; parameters with
 RFC 6868), so a member's title cannot add properties or components.
@@ -32,7 +36,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.urls import reverse
-from icalendar import Calendar, vCalAddress, vDuration
+from icalendar import Calendar, Timezone, vCalAddress, vDuration
 from icalendar import Event as VEvent
 
 from . import policies
@@ -227,9 +231,11 @@ def build_calendar(
     uid: str | None = None,
     method: str | None = None,
     refresh: timedelta | None = None,
+    empty_zone: str = "",
 ) -> bytes:
     """The ``VCALENDAR`` (bytes, CRLF lines) with one ``VEVENT`` per event, each as ``viewer``
-    may see it, and a ``VTIMEZONE`` for every zone they use."""
+    may see it, and a ``VTIMEZONE`` for every zone they use; without events, a ``VTIMEZONE``
+    for ``empty_zone`` (IANA name, blank = UTC) so the calendar still has a component."""
     events = list(events)
     calendar = Calendar.new(prodid=PRODID, uid=uid, name=name)
     if method:
@@ -245,7 +251,20 @@ def build_calendar(
     if events:
         first, last = _zone_span(events)
         calendar.add_missing_timezones(first_date=first, last_date=last)
+    else:
+        calendar.add_component(_empty_calendar_zone(empty_zone))
     return bytes(calendar.to_ical())
+
+
+def _empty_calendar_zone(name: str) -> Timezone:
+    """The ``VTIMEZONE`` of zone ``name`` (UTC if blank or unknown) that keeps a calendar
+    without events valid (RFC 5545 requires one component). It covers last year to two years
+    ahead, as ``_zone_span`` would, and changes only once a year, so the feed's ETag holds."""
+    zone = zone_named(name)
+    year = datetime.now(UTC).year
+    return Timezone.from_tzinfo(
+        zone, tzid=str(zone.key), first_date=date(year - 1, 1, 1), last_date=date(year + 2, 1, 1)
+    )
 
 
 def event_calendar(event: Event, *, viewer: Any) -> CalendarFile:
@@ -264,5 +283,6 @@ def feed_calendar(events: Sequence[Event], *, viewer: Any) -> CalendarFile:
         name="Rounds: my events",
         uid=f"feed-{viewer.pk}@{site_host()}",
         refresh=FEED_REFRESH,
+        empty_zone=getattr(viewer, "time_zone", "") or "",
     )
     return CalendarFile(body=body, filename="rounds-events.ics")

@@ -276,8 +276,12 @@ def seed_canary_data(user: Any, *, canary: str, other: Any) -> None:
         actor=other, title="Other's event", starts_at=soon, ends_at=soon, city="Chicago"
     )
     services.event_publish(actor=other, event=theirs)
+    # organizers do not register for their own events: the co-organizer row is on another one
+    hosted = services.event_create(
+        actor=other, title="Hosted together", starts_at=soon, ends_at=soon, city="Chicago"
+    )
     services.co_organizer_add(
-        actor=other, event=Event.objects.get(pk=theirs.pk), handle=user.profile.handle
+        actor=other, event=Event.objects.get(pk=hosted.pk), handle=user.profile.handle
     )
     row = services.register(actor=user, event=Event.objects.get(pk=theirs.pk))
     Registration.objects.filter(pk=row.pk).update(goal=f"{canary} goal")

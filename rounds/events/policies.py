@@ -61,9 +61,43 @@ def is_organizer(user: Any, event: Event) -> bool:
     return bool(_viewer_state(user, event)["co_organizer"])
 
 
-def can_manage(user: Any, event: Event) -> bool:
-    """Edit, publish, cancel, co-organize, see the roster, mark attendance, export CSV."""
-    return is_organizer(user, event) or (_member(user) and user.is_staff)
+def _staff(user: Any) -> bool:
+    return _member(user) and bool(user.is_staff)
+
+
+def is_owner(user: Any, event: Event) -> bool:
+    """The member who created the event (``Event.organizer``)."""
+    return _member(user) and event.organizer_id == user.pk
+
+
+# Named rights. The owner and the co-organizers run the event together; only the owner (and
+# site staff) may end it or change who runs it. Site staff hold every right (moderation).
+
+
+def can_edit(user: Any, event: Event) -> bool:
+    """Edit the details, publish the draft, manage shifts, see a draft or hidden event."""
+    return is_organizer(user, event) or _staff(user)
+
+
+def can_manage_registrations(user: Any, event: Event) -> bool:
+    """See every registration on the roster, download the CSV, mark attendance."""
+    return is_organizer(user, event) or _staff(user)
+
+
+def can_add_co_organizers(user: Any, event: Event) -> bool:
+    """Invite more co-organizers (a co-organizer may too: the organizing committee grows)."""
+    return is_organizer(user, event) or _staff(user)
+
+
+def can_cancel(user: Any, event: Event) -> bool:
+    """Cancel the event: its owner (and site staff), never a co-organizer."""
+    return is_owner(user, event) or _staff(user)
+
+
+def can_remove_co_organizers(user: Any, event: Event) -> bool:
+    """Remove any co-organizer: the owner (and site staff). Anyone may step down themselves;
+    the owner is never removed (see ``services.co_organizer_remove``)."""
+    return is_owner(user, event) or _staff(user)
 
 
 def is_registrant(user: Any, event: Event) -> bool:
@@ -82,15 +116,16 @@ def is_going(user: Any, event: Event) -> bool:
 
 def can_see_join_link(user: Any, event: Event) -> bool:
     """The online join link: organizers and members who are going (or attended)."""
-    return can_manage(user, event) or is_going(user, event)
+    return is_organizer(user, event) or _staff(user) or is_going(user, event)
 
 
 def can_see_roster(user: Any, event: Event) -> bool:
     """The attendee directory: organizers see everyone; registrants see the registrants who
     consented (``roster_visibility`` = registrants). Nobody else sees it."""
-    return can_manage(user, event) or is_registrant(user, event)
+    return can_manage_registrations(user, event) or is_registrant(user, event)
 
 
 def can_register(user: Any, event: Event) -> bool:
-    """Shown as the register button; the service re-checks (deadline, state) under a lock."""
-    return _member(user) and event.state == State.PUBLISHED
+    """Shown as the register button; the service re-checks (deadline, state) under a lock.
+    Organizers host the event: they never register (nor take a place)."""
+    return _member(user) and event.state == State.PUBLISHED and not is_organizer(user, event)

@@ -153,8 +153,14 @@ class ViewerOut(Schema):
     registration_state: str | None
     roster_visibility: str | None
     shift: int | None
-    can_manage: bool
-    can_register: bool
+    can_manage: bool = Field(
+        ..., description="Organizer rights: edit, roster and CSV, attendance, co-organizers."
+    )
+    can_register: bool = Field(..., description="False for the event's organizers (hosts).")
+    is_owner: bool = Field(False, description="You created the event.")
+    can_cancel: bool = Field(
+        False, description="Cancel the event, remove co-organizers: the owner only."
+    )
 
 
 class ShiftOut(Schema):
@@ -259,8 +265,10 @@ def event_out(
                 "registration_state": registration.state if registration else None,
                 "roster_visibility": registration.roster_visibility if registration else None,
                 "shift": registration.shift_id if registration else None,
-                "can_manage": policies.can_manage(viewer, event),
+                "can_manage": policies.can_edit(viewer, event),
                 "can_register": policies.can_register(viewer, event),
+                "is_owner": policies.is_owner(viewer, event),
+                "can_cancel": policies.can_cancel(viewer, event),
             }
             if member
             else None
@@ -277,7 +285,9 @@ def event_out(
                 "roster_visibility": None,
                 "shift": None,
                 "can_manage": manages,
-                "can_register": event.state == "published",
+                "can_register": event.state == "published" and not manages,
+                "is_owner": event.organizer_id == viewer.pk,
+                "can_cancel": event.organizer_id == viewer.pk or bool(viewer.is_staff),
             }
             if member
             else None

@@ -202,7 +202,7 @@ def roster_q(viewer: Any, event: Event) -> Q:
     consented (plus themselves), never members blocked either way; nobody else sees anyone."""
     from rounds.community.selectors import blocked_ids_for
 
-    if policies.can_manage(viewer, event):
+    if policies.can_manage_registrations(viewer, event):
         return Q(state__in=ACTIVE_STATES)
     if not policies.is_registrant(viewer, event):
         return Q(pk__in=[])

@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from rounds.accounts.policies import ensure_not_leaving
 from rounds.core.audit import audit
 from rounds.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from rounds.core.markdown import render_markdown
@@ -112,6 +113,17 @@ NOTIFIED_FIELDS = frozenset(
     {"starts_at", "ends_at", "time_zone", "is_online", "venue", "address", "city", "join_url"}
 )
 GOING_STATES = (RegistrationState.GOING, RegistrationState.ATTENDED)
+#: Registrations that can still be cancelled (a new co-organizer gives theirs back).
+_OPEN_STATES = (
+    RegistrationState.GOING,
+    RegistrationState.INTERESTED,
+    RegistrationState.WAITLISTED,
+)
+CANCEL_OWNER_ONLY = "Only the event's owner can cancel it."
+REMOVE_OWNER_ONLY = "Only the event's owner can remove co-organizers."
+ORGANIZERS_DO_NOT_REGISTER = (
+    "You organize this event: organizers host it and do not register (they take no place)."
+)
 ACTIVE_STATES = (
     RegistrationState.GOING,
     RegistrationState.INTERESTED,
@@ -197,6 +209,12 @@ def _datetime(field: str, value: Any, zone: ZoneInfo, *, required: bool = True) 
                 field=field,
             )
     return value.astimezone(UTC)
+
+
+def rezoned(value: datetime, event: Event) -> datetime:
+    """``value``'s wall-clock time in ``event``'s current zone, naive (read in the new zone)."""
+    old = ZoneInfo(event.time_zone) if event.time_zone in time_zone_names() else ZoneInfo("UTC")
+    return value.astimezone(old).replace(tzinfo=None)
 
 
 def _capacity(field: str, value: Any) -> int | None:
@@ -354,9 +372,12 @@ def _require_member(actor: Any) -> None:
         raise Forbidden("Sign in first.")
 
 
-def _require_manager(actor: Any, event: Event) -> None:
-    if not policies.can_manage(actor, event):
-        raise Forbidden("Only the event's organizers can do that.")
+ORGANIZERS_ONLY = "Only the event's organizers can do that."
+
+
+def _require(allowed: bool, message: str = ORGANIZERS_ONLY) -> None:
+    if not allowed:
+        raise Forbidden(message)
 
 
 def _event_url(event: Event) -> str:
@@ -425,6 +446,12 @@ def _clean_fields(
     if "time_zone" in changes:
         values["time_zone"] = zone_name
     zone = ZoneInfo(zone_name)
+    if current is not None and zone_name != current.time_zone:
+        # Times are wall-clock times in the event's zone (the edit form shows them so): a time
+        # not sent keeps its local value in the new zone; its instant moves.
+        for name in ("starts_at", "ends_at", "registration_deadline"):
+            if name not in changes and getattr(current, name) is not None:
+                values[name] = _datetime(name, rezoned(getattr(current, name), current), zone)
     if "starts_at" in changes:
         values["starts_at"] = _datetime("starts_at", changes["starts_at"], zone)
     if "ends_at" in changes:
@@ -544,8 +571,13 @@ def event_update(
 ) -> Event:
     """Edit an event (organizers). A cancelled or past event cannot be edited (Conflict). When a
     published event's time or place changes, its registrants are told (``event.update``); a
-    larger capacity promotes waitlisted members."""
-    _require_manager(actor, event)
+    larger capacity promotes waitlisted members.
+
+    Times are wall-clock times in the event's ``time_zone``: changing only the zone keeps the
+    local start, end, deadline and shift times (as the edit form, which shows local times, does),
+    so the instants move and registrants are told."""
+    ensure_not_leaving(actor)
+    _require(policies.can_edit(actor, event))
     _lock(event)
     phase = event.phase
     if phase in (Phase.CANCELLED, Phase.PAST):
@@ -569,6 +601,8 @@ def event_update(
         acknowledge_warnings,
     )
     changed = {name for name, value in values.items() if getattr(event, name) != value}
+    if "time_zone" in changed:
+        _rezone_shifts(event, ZoneInfo(values["time_zone"]))
     for name, value in values.items():
         setattr(event, name, value)
     if "description" in changed:
@@ -589,10 +623,22 @@ def event_update(
     return event
 
 
+def _rezone_shifts(event: Event, zone: ZoneInfo) -> None:
+    """Keep each shift's wall-clock times when the event's zone changes (``event`` still has
+    its old zone)."""
+    for shift in EventShift.objects.select_for_update().filter(event=event):
+        starts = _datetime("time_zone", rezoned(shift.starts_at, event), zone)
+        ends = _datetime("time_zone", rezoned(shift.ends_at, event), zone)
+        assert starts is not None and ends is not None
+        shift.starts_at, shift.ends_at = starts, ends
+        shift.save(update_fields=["starts_at", "ends_at"])
+
+
 @transaction.atomic
 def event_publish(*, actor: Any, event: Event) -> Event:
     """Publish a draft (organizers): it appears in lists and members may register."""
-    _require_manager(actor, event)
+    ensure_not_leaving(actor)
+    _require(policies.can_edit(actor, event))
     _lock(event)
     if event.state != State.DRAFT:
         raise Conflict("Only a draft can be published.")
@@ -632,8 +678,9 @@ def event_cancel(
     *, actor: Any, event: Event, reason: Any = "", acknowledge_warnings: bool = False
 ) -> Event:
     """Cancel a draft or upcoming event (organizers), with a reason; every registrant is told
-    (``event.cancelled``). Registrations keep their state (the history stays readable)."""
-    _require_manager(actor, event)
+    (``event.cancelled``). Registrations keep their state (the history stays readable).
+    Only the owner (or site staff) may: co-organizers are refused."""
+    _require(policies.can_cancel(actor, event), CANCEL_OWNER_ONLY)
     _lock(event)
     if event.state == State.CANCELLED:
         raise Conflict("This event is already cancelled.")
@@ -699,8 +746,11 @@ def _member_by_handle(actor: Any, handle: Any) -> Any:
 
 @transaction.atomic
 def co_organizer_add(*, actor: Any, event: Event, handle: Any) -> EventOrganizer:
-    """Add a co-organizer by handle (organizers): any member not blocked either way."""
-    _require_manager(actor, event)
+    """Add a co-organizer by handle (the owner or a co-organizer): any member not blocked either
+    way. Organizers host, they do not register: a registration they hold is cancelled (their
+    place goes to the waitlist)."""
+    ensure_not_leaving(actor)
+    _require(policies.can_add_co_organizers(actor, event))
     _lock(event)
     if event.phase in (Phase.CANCELLED, Phase.PAST):
         raise Conflict("A cancelled or past event cannot change its organizers.")
@@ -712,6 +762,14 @@ def co_organizer_add(*, actor: Any, event: Event, handle: Any) -> EventOrganizer
     if EventOrganizer.objects.filter(event=event).count() >= MAX_CO_ORGANIZERS:
         raise Conflict(f"At most {MAX_CO_ORGANIZERS} co-organizers.", field="handle")
     row = EventOrganizer.objects.create(event=event, user=user, added_by=actor)
+    registration = (
+        Registration.objects.select_for_update()
+        .filter(event=event, user=user, state__in=_OPEN_STATES)
+        .first()
+    )
+    if registration is not None:
+        _drop(event, registration)
+        _save_counts(event)
     from rounds.notifications.services import notify
 
     notify(
@@ -727,9 +785,16 @@ def co_organizer_add(*, actor: Any, event: Event, handle: Any) -> EventOrganizer
 
 @transaction.atomic
 def co_organizer_remove(*, actor: Any, event: Event, user_id: int) -> None:
-    """Remove a co-organizer (organizers; a co-organizer may step down themselves)."""
-    if not (policies.can_manage(actor, event) or actor.pk == user_id):
-        raise Forbidden("Only the event's organizers can do that.")
+    """Remove a co-organizer (the owner; a co-organizer may step down themselves). The owner is
+    never removed: a co-organizer asking is refused (403), the owner is told to cancel (409)."""
+    if user_id == event.organizer_id:
+        if not policies.can_remove_co_organizers(actor, event):
+            raise Forbidden("The event's owner cannot be removed.")
+        raise Conflict(
+            "The event's owner cannot be removed; cancel the event instead.", field="handle"
+        )
+    if not (policies.can_remove_co_organizers(actor, event) or actor.pk == user_id):
+        raise Forbidden(REMOVE_OWNER_ONLY)
     deleted, _ = EventOrganizer.objects.filter(event=event, user_id=user_id).delete()
     if not deleted:
         raise NotFound("They do not co-organize this event.")
@@ -751,7 +816,7 @@ def shift_add(
     acknowledge_warnings: bool = False,
 ) -> EventShift:
     """Add a shift to a volunteering event (organizers), inside the event's time."""
-    _require_manager(actor, event)
+    _require(policies.can_edit(actor, event))
     _lock(event)
     if event.kind != Kind.VOLUNTEERING:
         raise ValidationFailed("Only volunteering events have shifts.", field="kind")
@@ -784,7 +849,7 @@ def shift_add(
 @transaction.atomic
 def shift_delete(*, actor: Any, event: Event, shift_id: int) -> None:
     """Delete a shift nobody is registered for (organizers; Conflict otherwise)."""
-    _require_manager(actor, event)
+    _require(policies.can_edit(actor, event))
     _lock(event)
     shift = EventShift.objects.filter(event=event, pk=shift_id).first()
     if shift is None:
@@ -857,8 +922,11 @@ def register(
     """Register ``actor`` as going (waitlisted when the event or the shift is full) or
     interested. Moving between going/interested/waitlisted is allowed; registering twice the
     same way, after the deadline, or for a draft, cancelled or started event is a Conflict —
-    as is going to a full event with ``waitlist=False`` (nothing changes then)."""
+    as is going to a full event with ``waitlist=False`` (nothing changes then). Organizers
+    (the owner and co-organizers) host the event and never register (Forbidden)."""
+    ensure_not_leaving(actor)
     _require_member(actor)
+    _require(not policies.is_organizer(actor, event), ORGANIZERS_DO_NOT_REGISTER)
     if state not in (RegistrationState.GOING, RegistrationState.INTERESTED):
         raise ValidationFailed("Register as going or interested.", field="state")
     if roster_visibility not in (None, "") and roster_visibility not in RosterVisibility.values:
@@ -1044,7 +1112,7 @@ def attendance_mark(
     *, actor: Any, event: Event, user_id: Any, attended: bool = True
 ) -> Registration:
     """Mark a going member as attended (or undo it) — organizers, once the event has started."""
-    _require_manager(actor, event)
+    _require(policies.can_manage_registrations(actor, event))
     _lock(event)
     if event.state != State.PUBLISHED:
         raise Conflict("Attendance is marked only for a published event.")
@@ -1093,7 +1161,7 @@ def attendance_mark_many(
     wanted = set(attended_ids)
     marked = unmarked = 0
     with transaction.atomic():
-        _require_manager(actor, event)
+        _require(policies.can_manage_registrations(actor, event))
         if event.state != State.PUBLISHED or event.starts_at > timezone.now():
             raise Conflict("Attendance can be marked once a published event has started.")
         rows = list(

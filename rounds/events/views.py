@@ -65,9 +65,9 @@ def _form_error(form: Any, exc: ApplicationError) -> int:
     return exc.status_code
 
 
-def _require_manager(user: Any, event: Event) -> None:
-    if not policies.can_manage(user, event):
-        raise Forbidden("Only the event's organizers can do that.")
+def _require(allowed: bool, message: str = services.ORGANIZERS_ONLY) -> None:
+    if not allowed:
+        raise Forbidden(message)
 
 
 def _back(event: Event) -> HttpResponse:
@@ -243,7 +243,7 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
     viewer = request.user
     event = selectors.event_details(access_event(viewer, require_valid_id(event_id)))
     registration = policies.registration_of(viewer, event)
-    can_manage = policies.can_manage(viewer, event)
+    can_manage = policies.can_edit(viewer, event)
     roster_preview: list[Any] = []
     if policies.can_see_roster(viewer, event):
         roster_preview = selectors.roster_preview(
@@ -259,6 +259,9 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
         "waitlist_position": selectors.waitlist_position(registration),
         "is_registrant": policies.is_registrant(viewer, event),
         "can_manage": can_manage,
+        "can_manage_registrations": policies.can_manage_registrations(viewer, event),
+        "can_cancel": policies.can_cancel(viewer, event),
+        "is_organizer": policies.is_organizer(viewer, event),
         "can_see_join_link": policies.can_see_join_link(viewer, event),
         "can_see_roster": policies.can_see_roster(viewer, event),
         "registration_open": phase == Phase.UPCOMING and not deadline_passed,
@@ -284,7 +287,7 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
 @map_errors
 def event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
     event = access_event(request.user, require_valid_id(event_id))
-    _require_manager(request.user, event)
+    _require(policies.can_edit(request.user, event))
     status = 200
     if request.method == "POST":
         form = EventForm(request.POST, actor=request.user, event=event)
@@ -322,7 +325,7 @@ def event_publish(request: HttpRequest, event_id: int) -> HttpResponse:
 @map_errors
 def event_cancel(request: HttpRequest, event_id: int) -> HttpResponse:
     event = access_event(request.user, require_valid_id(event_id))
-    _require_manager(request.user, event)
+    _require(policies.can_cancel(request.user, event), services.CANCEL_OWNER_ONLY)
     status = 200
     if request.method == "POST":
         form = CancelForm(request.POST)
@@ -350,7 +353,7 @@ def event_cancel(request: HttpRequest, event_id: int) -> HttpResponse:
 @map_errors
 def organizers(request: HttpRequest, event_id: int) -> HttpResponse:
     event = access_event(request.user, require_valid_id(event_id))
-    _require_manager(request.user, event)
+    _require(policies.can_add_co_organizers(request.user, event))
     status = 200
     form = CoOrganizerForm(request.POST or None)
     if request.method == "POST":
@@ -365,7 +368,12 @@ def organizers(request: HttpRequest, event_id: int) -> HttpResponse:
             else:
                 messages.success(request, "Co-organizer added.")
                 return redirect("events:organizers", event.pk)
-    context = {"event": event, "form": form, "co_organizers": selectors.co_organizers(event=event)}
+    context = {
+        "event": event,
+        "form": form,
+        "co_organizers": selectors.co_organizers(event=event),
+        "can_remove": policies.can_remove_co_organizers(request.user, event),
+    }
     return render(request, "events/organizers.html", context, status=status)
 
 
@@ -381,9 +389,11 @@ def organizer_remove(request: HttpRequest, event_id: int, handle: str) -> HttpRe
     if user_id is None:
         raise NotFound("They do not co-organize this event.")
     services.co_organizer_remove(actor=request.user, event=event, user_id=user_id)
-    messages.success(request, "Co-organizer removed.")
+    messages.success(
+        request, "You stepped down." if user_id == request.user.pk else "Co-organizer removed."
+    )
     # A co-organizer who stepped down no longer manages the event: back to its page.
-    if policies.can_manage(request.user, Event.objects.get(pk=event.pk)):
+    if policies.can_edit(request.user, Event.objects.get(pk=event.pk)):
         return redirect("events:organizers", event.pk)
     return _back(event)
 
@@ -393,7 +403,7 @@ def organizer_remove(request: HttpRequest, event_id: int, handle: str) -> HttpRe
 @map_errors
 def shifts(request: HttpRequest, event_id: int) -> HttpResponse:
     event = access_event(request.user, require_valid_id(event_id))
-    _require_manager(request.user, event)
+    _require(policies.can_edit(request.user, event))
     status = 200
     form = ShiftForm(request.POST or None)
     if request.method == "POST":
@@ -506,7 +516,7 @@ def roster(request: HttpRequest, event_id: int) -> HttpResponse:
         "event": event,
         "page": page,
         "state": state,
-        "can_manage": policies.can_manage(request.user, event),
+        "can_manage": policies.can_manage_registrations(request.user, event),
         "query": f"state={state}" if state else "",
     }
     return render(request, "events/roster.html", context)
@@ -529,7 +539,7 @@ def csv_safe(value: Any) -> str:
 def roster_csv(request: HttpRequest, event_id: int) -> HttpResponse:
     """Organizers' CSV of every registration (cells that look like formulas are neutralised)."""
     event = access_event(request.user, require_valid_id(event_id))
-    _require_manager(request.user, event)
+    _require(policies.can_manage_registrations(request.user, event))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="event-{event.pk}-roster.csv"'
     response["Cache-Control"] = "private, no-store"
@@ -560,7 +570,7 @@ def roster_csv(request: HttpRequest, event_id: int) -> HttpResponse:
 def attendance(request: HttpRequest, event_id: int) -> HttpResponse:
     """Organizers mark who attended (members going), once the event has started."""
     event = access_event(request.user, require_valid_id(event_id))
-    _require_manager(request.user, event)
+    _require(policies.can_manage_registrations(request.user, event))
     if request.method == "POST":
         ids = []
         for raw in request.POST.getlist("attended"):

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from rounds.accounts.policies import ensure_not_leaving
 from rounds.community.mentions import mention_candidates, mentioned_handles, new_handles
 from rounds.core.audit import audit
 from rounds.core.errors import Forbidden, NotFound, ValidationFailed
@@ -350,6 +351,7 @@ def post_create(
     the original's; NotFound when the reposted post is not visible to the actor;
     ContentRefused when the guard refuses the text.
     """
+    ensure_not_leaving(actor)
     rate_limit(actor_id=actor.pk, action="post")
     if audience not in Audience.values:
         raise ValidationFailed("Choose who can see this post.", field="audience")
@@ -562,6 +564,8 @@ def comment_delete(*, actor: Any, comment_id: int) -> None:
 
 def like_set(*, actor: Any, post_id: int, liked: bool) -> Post:
     """Like or unlike a visible post (idempotent). A new like notifies the author."""
+    if liked:
+        ensure_not_leaving(actor)
     with transaction.atomic():
         post = access_post_by_id(actor, post_id)
         if liked:

@@ -30,6 +30,7 @@ from .schemas import (
     MessageListParams,
     MessageOut,
     MessagePageOut,
+    ParticipantsAddIn,
     SearchPageOut,
     SearchParams,
     conversation_out,
@@ -62,7 +63,9 @@ def _conversation(request: HttpRequest, seat: Participant) -> dict[str, Any]:
     """The viewer's seat, reloaded fresh with everything the output shows."""
     viewer = viewer_of(request)
     fresh = (
-        Participant.objects.select_related("conversation", "last_message__sender__profile")
+        Participant.objects.select_related(
+            "conversation", "last_message__sender__profile", "last_message__subject__profile"
+        )
         .filter(pk=seat.pk)
         .get()
     )
@@ -168,7 +171,9 @@ def message_search(request: HttpRequest, params: Query[SearchParams]) -> Any:
             {
                 "message": message_out(request, viewer, message),
                 "conversation_title": conversation_title(
-                    getattr(message.conversation, "seats", []), viewer.pk
+                    getattr(message.conversation, "seats", []),
+                    viewer.pk,
+                    direct=not message.conversation.is_group,
                 ),
             }
             for message in page.items
@@ -234,7 +239,8 @@ def message_list(
         "Markdown-light text of at most 5,000 characters, checked by the professionalism "
         "guard. A read-only conversation is a 403 naming the reason (you left; a request "
         "you have not accepted; your first message still waits for acceptance; a block "
-        "between you). Rate limited (429 with Retry-After)."
+        "between you; the other member has left Rounds — nothing is stored). In a group, "
+        "members who left Rounds receive nothing. Rate limited (429 with Retry-After)."
     ),
 )
 def message_send(
@@ -336,6 +342,38 @@ def conversation_unmute(request: HttpRequest, conversation_id: int = _CONVERSATI
 )
 def conversation_leave(request: HttpRequest, conversation_id: int = _CONVERSATION_ID) -> Any:
     return _seat_action(request, conversation_id, services.conversation_leave)
+
+
+@router.post(
+    "/{conversation_id}/participants",
+    response={200: ConversationOut, **error_responses(401, 403, 404, 409, 422, 429)},
+    summary="Add people to a group conversation",
+    description=(
+        "`to`: handles of your connections, under the rules of starting a group: a member "
+        "you cannot see (or who blocked you) is a 404; yourself, a member you blocked, "
+        "someone you are not connected to, someone already in the conversation (or who left "
+        "it: leaving is for good), or more than 20 people in all is a 422 on `to` and nobody "
+        "is added. A one-to-one conversation never becomes a group: 409. Having left the "
+        "group: 403. The added members read what is said from now on, not earlier messages; "
+        "everyone sees a system line (`kind: added`) and the added members are notified. "
+        "Returns the conversation. Counts against the message rate limit (429)."
+    ),
+)
+def participants_add(
+    request: HttpRequest, payload: ParticipantsAddIn, conversation_id: int = _CONVERSATION_ID
+) -> Any:
+    viewer = viewer_of(request)
+    seat = access_conversation_by_id(viewer, _id(conversation_id))
+    people = []
+    for handle in payload.to:
+        try:
+            people.append(access_profile_by_handle(viewer, handle).user)
+        except NotFound as exc:
+            raise NotFound(f"No member with the handle “{handle[:60]}”.") from exc
+    seat = services.conversation_add_people(
+        actor=viewer, conversation_id=seat.conversation_id, people=people
+    )
+    return _conversation(request, seat)
 
 
 @router.post(

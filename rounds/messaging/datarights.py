@@ -8,7 +8,8 @@ them, nothing said after they left). Nothing private of anyone else: other membe
 
 Erasure: messages are private texts, so they are always erased whatever ``anonymise`` says:
 the member's sent messages keep their place (the others see "This message was deleted") with
-the text removed, their seats are removed, one-to-one conversations lose the pair key, and a
+the text removed, system lines about them ("… added them") no longer name them, their seats
+are removed, one-to-one conversations lose the pair key, and a
 conversation nobody is left in is deleted with its messages.
 """
 
@@ -20,6 +21,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from .models import Conversation, Message, MessageHide, Participant
+from .policies import has_left_rounds
 from .selectors import display_name_of
 
 
@@ -30,7 +32,7 @@ def _iso(value: Any) -> str | None:
 def _member(user: Any) -> dict[str, Any]:
     profile = getattr(user, "profile", None) if user is not None else None
     return {
-        "handle": profile.handle if profile is not None and user.is_active else None,
+        "handle": profile.handle if profile is not None and not has_left_rounds(user) else None,
         "display_name": display_name_of(user),
     }
 
@@ -53,8 +55,10 @@ def export_member_data(user: Any) -> dict[str, Any]:
             .order_by("id")
         )
         messages = Message.objects.filter(conversation=conversation).select_related(
-            "sender__profile"
+            "sender__profile", "subject__profile"
         )
+        if seat.history_start_id is not None:
+            messages = messages.filter(id__gt=seat.history_start_id)
         if seat.history_end_id is not None:
             messages = messages.filter(id__lte=seat.history_end_id)
         messages = messages.filter(
@@ -75,6 +79,7 @@ def export_member_data(user: Any) -> dict[str, Any]:
                     "muted": seat.muted,
                     "archived": seat.archived,
                     "joined_at": _iso(seat.joined_at),
+                    "reads_after_message_id": seat.history_start_id,
                     "left_at": _iso(seat.left_at),
                     "last_read_message_id": seat.last_read_message_id,
                     "last_read_at": _iso(seat.last_read_at),
@@ -87,6 +92,10 @@ def export_member_data(user: Any) -> dict[str, Any]:
                         "body": message.body,
                         "deleted": message.is_deleted,
                         "sent_at": _iso(message.created_at),
+                        "kind": message.kind,
+                        "added_member": _member(message.subject)
+                        if message.kind == Message.Kind.ADDED
+                        else None,
                     }
                     for message in messages.order_by("id")
                 ],
@@ -108,6 +117,8 @@ def erase_member_data(user: Any, *, anonymise: bool = False) -> None:
         Participant.objects.filter(user=user).values_list("conversation_id", flat=True)
     )
     Message.objects.filter(sender=user).update(body="", body_html="", deleted_at=now)
+    # "… added <them>" lines stay in place for the others, naming a former member.
+    Message.objects.filter(subject=user).update(subject=None)
     MessageHide.objects.filter(user=user).delete()
     Participant.objects.filter(user=user).delete()
     Conversation.objects.filter(Q(pk__in=conversation_ids) | Q(creator=user)).filter(

@@ -86,17 +86,45 @@ class ComposeForm(forms.Form):
         self.fields["to"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
 
     def clean_to(self) -> list[str]:
-        handles = parse_handles(self.cleaned_data["to"])
-        if not handles:
-            raise forms.ValidationError("Choose who to write to.")
-        if len(handles) > MAX_PARTICIPANTS - 1:
-            raise forms.ValidationError(
-                f"A conversation has at most {MAX_PARTICIPANTS} people, you included."
-            )
-        for handle in handles:
-            if len(handle) > MAX_HANDLE or "\x00" in handle:
-                raise forms.ValidationError("That is not a member's handle.")
-        return handles
+        return _clean_handles(
+            self.cleaned_data["to"], most=MAX_PARTICIPANTS - 1, empty="Choose who to write to."
+        )
+
+
+def _clean_handles(value: str, *, most: int, empty: str = "Choose who to add.") -> list[str]:
+    """The handles in ``value`` (comma separated), at most ``most``; ValidationError else."""
+    handles = parse_handles(value)
+    if not handles:
+        raise forms.ValidationError(empty)
+    if len(handles) > most:
+        raise forms.ValidationError(
+            f"A conversation has at most {MAX_PARTICIPANTS} people, you included."
+        )
+    for handle in handles:
+        if len(handle) > MAX_HANDLE or "\x00" in handle:
+            raise forms.ValidationError("That is not a member's handle.")
+    return handles
+
+
+class AddPeopleForm(forms.Form):
+    """People to add to a group conversation: handles of your connections."""
+
+    to = forms.CharField(
+        label="Add people",
+        max_length=(MAX_HANDLE + 2) * (MAX_PARTICIPANTS - 1),
+        help_text=(
+            "Handles of your connections (as in their profile address), separated by commas. "
+            "They will read what is said from now on, not what was said before."
+        ),
+        error_messages={"required": "Choose who to add."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+
+    def clean_to(self) -> list[str]:
+        return _clean_handles(self.cleaned_data["to"], most=MAX_PARTICIPANTS - 2)
 
 
 class SearchForm(forms.Form):

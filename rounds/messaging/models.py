@@ -75,7 +75,9 @@ class Participant(models.Model):
     ``last_message`` is the newest message this member may read (messages hidden from them and
     messages after they left do not move it): the inbox orders by it and a conversation is
     unread while it is newer than ``last_read_message``. ``history_end_id``: a member who left
-    reads nothing after this message id.
+    reads nothing after this message id. ``history_start_id``: a member added to a group after
+    it started reads nothing up to this message id (what was said before they joined); null
+    for the people a conversation started with.
     """
 
     class Status(models.TextChoices):
@@ -94,6 +96,7 @@ class Participant(models.Model):
     joined_at = models.DateTimeField(auto_now_add=True)
     left_at = models.DateTimeField(null=True, blank=True)
     history_end_id = models.BigIntegerField(null=True, blank=True)
+    history_start_id = models.BigIntegerField(null=True, blank=True)
     last_message = models.ForeignKey(
         "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -153,7 +156,16 @@ class Message(models.Model):
 
     Whoever writes ``body`` writes ``body_html`` with it (services, data rights, the bench
     generator); a change of the sanitiser's rules needs a migration that renders them again.
+
+    ``kind``: ``text`` (a member's message) or a system line the conversation shows to say
+    what happened, without text of its own: ``added`` ("Ana Ruiz added Chen Li": ``sender``
+    added ``subject`` to the group). Its names are read when it is shown, so they follow
+    renames and account deletions ("Former member").
     """
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "Message"
+        ADDED = "added", "Member added"
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False
@@ -165,6 +177,12 @@ class Message(models.Model):
     body_html = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    #: For a system line: the member it is about (who was added); null once their account is
+    #: gone.
+    subject = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         indexes = [
@@ -179,6 +197,13 @@ class Message(models.Model):
                 condition=Q(deleted_at__isnull=True) | Q(body_html=""),
                 name="message_deleted_has_no_html",
             ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["text", "added"]), name="message_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="text") | (Q(body="") & Q(body_html="")),
+                name="message_system_line_has_no_text",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -187,6 +212,11 @@ class Message(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_system(self) -> bool:
+        """A line about the conversation (someone was added), not a member's message."""
+        return self.kind != self.Kind.TEXT
 
     @property
     def html(self) -> SafeString:

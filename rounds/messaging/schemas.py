@@ -22,6 +22,7 @@ from rounds.network.schemas import MemberSummaryOut, member_summary_out
 from rounds.profiles.schemas import InSchema
 
 from .models import MAX_BODY, MAX_PARTICIPANTS, Conversation, Message, Participant
+from .policies import has_left_rounds
 from .selectors import MAX_PAGE_SIZE, MAX_QUERY, MIN_QUERY, conversation_title, others_of
 
 Handle = Annotated[str, Field(min_length=1, max_length=220, description="A member's handle."), Safe]
@@ -66,6 +67,18 @@ class MessageIn(InSchema):
         description=(
             "Send despite the professionalism guard's warnings (after a 422 with "
             "`guard.needs_confirmation`). Never overrides patient information."
+        ),
+    )
+
+
+class ParticipantsAddIn(InSchema):
+    to: list[Handle] = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_PARTICIPANTS - 2,
+        description=(
+            "Handles of your connections to add to the group (it holds at most "
+            f"{MAX_PARTICIPANTS} people, you included; members who left do not count)."
         ),
     )
 
@@ -118,6 +131,15 @@ class MessageOut(Schema):
     body_html: str = Field(..., description="Sanitised HTML rendering of `body`.")
     deleted: bool
     created_at: datetime
+    kind: Message.Kind = Field(
+        ...,
+        description="`text`: a member's message. `added`: a system line without text: "
+        "`sender` added `added_member` to the group.",
+    )
+    added_member: MemberSummaryOut | None = Field(
+        ...,
+        description="For `kind=added`: who was added (null otherwise, or once they left Rounds).",
+    )
 
 
 class MessagePageOut(Schema):
@@ -135,8 +157,15 @@ class MessagePageOut(Schema):
 
 
 class ParticipantOut(Schema):
-    member: MemberSummaryOut | None = Field(..., description="Null once their account is gone.")
+    member: MemberSummaryOut | None = Field(
+        ..., description="Null once they have left Rounds (see `left_rounds`)."
+    )
     is_you: bool
+    left_rounds: bool = Field(
+        ...,
+        description="They deleted (or are deleting) their account or it was closed: they "
+        "receive nothing sent here. A one-to-one conversation with them is read-only.",
+    )
     status: Literal["active", "pending", "left"] = Field(
         ..., description="`pending`: has not accepted your message request yet."
     )
@@ -199,6 +228,12 @@ def message_out(request: HttpRequest, viewer: Any, message: Message) -> dict[str
         "body_html": str(message.html) if message.body else "",
         "deleted": message.is_deleted,
         "created_at": message.created_at,
+        "kind": message.kind,
+        "added_member": member_summary_out(request, message.subject)
+        if message.kind == Message.Kind.ADDED
+        and message.subject is not None
+        and not has_left_rounds(message.subject)
+        else None,
     }
 
 
@@ -216,9 +251,11 @@ def participant_out(
     """A participant; how far they read is not shown for a pending request, nor across a
     block (either way) between them and the viewer."""
     user = seat.user
+    gone = has_left_rounds(user)
     return {
-        "member": member_summary_out(request, user) if user.is_active else None,
+        "member": None if gone else member_summary_out(request, user),
         "is_you": seat.user_id == viewer.pk,
+        "left_rounds": gone,
         "status": _public_status(seat),
         "last_read_message_id": seat.last_read_message_id
         if seat.status != Status.REQUEST and not blocked
@@ -243,7 +280,7 @@ def conversation_out(
     return {
         "id": conversation.pk,
         "kind": conversation.kind,
-        "title": conversation_title(seats, viewer.pk),
+        "title": conversation_title(seats, viewer.pk, direct=not conversation.is_group),
         "url": request.build_absolute_uri(
             reverse("messaging:conversation", args=[conversation.pk])
         ),

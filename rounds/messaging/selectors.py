@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce
 from rounds.network.models import Block, Connection
 
 from .models import Message, MessageHide, Participant
+from .policies import has_left_rounds
 
 T = TypeVar("T")
 
@@ -64,7 +65,7 @@ class CursorPage(Generic[T]):
 # --- what a member row loads ------------------------------------------------------------------
 
 #: The user and profile columns names, avatars and member summaries use.
-_SHOWN_USER = frozenset({"id", "is_active"})
+_SHOWN_USER = frozenset({"id", "is_active", "deletion_scheduled"})
 _SHOWN_PROFILE = frozenset({"id", "user", "handle", "display_name", "headline", "role", "avatar"})
 
 
@@ -93,9 +94,12 @@ def _seats() -> QuerySet[Participant]:
 
 
 def visible_messages_q(seat: Participant) -> Q:
-    """Messages of ``seat``'s conversation that its member may read: nothing after they left,
-    nothing hidden from them (a block in a group). Needs ``seat.conversation`` loaded."""
+    """Messages of ``seat``'s conversation that its member may read: nothing from before they
+    were added, nothing after they left, nothing hidden from them (a block in a group). Needs
+    ``seat.conversation`` loaded."""
     condition = Q(conversation_id=seat.conversation_id)
+    if seat.history_start_id is not None:
+        condition &= Q(id__gt=seat.history_start_id)
     if seat.history_end_id is not None:
         condition &= Q(id__lte=seat.history_end_id)
     if seat.conversation.has_hidden_messages:
@@ -162,8 +166,10 @@ def inbox_for(
     size = max(1, min(size, MAX_PAGE_SIZE))
     rows = list(
         _inbox_seats(viewer, box, before)
-        .select_related("conversation", "last_message__sender__profile")
-        .defer(*member_deferred("last_message__sender"))
+        .select_related(
+            "conversation", "last_message__sender__profile", "last_message__subject__profile"
+        )
+        .defer(*member_deferred("last_message__sender"), *member_deferred("last_message__subject"))
         .prefetch_related(_seats_prefetch())
         .order_by("-last_message_id")[: size + 1]
     )
@@ -216,6 +222,9 @@ class InboxEntry:
     deleted: bool
     sender_id: int | None
     seats: list[FaceSeat]
+    #: The newest message's kind (``Message.Kind``) and, for a system line, who it is about.
+    message_kind: str = "text"
+    subject_id: int | None = None
 
     @property
     def is_group(self) -> bool:
@@ -248,13 +257,15 @@ def inbox_entries_for(
             "last_message__body",
             "last_message__deleted_at",
             "last_message__sender_id",
+            "last_message__kind",
+            "last_message__subject_id",
         )[: size + 1]
     )
     page = rows[:size]
     seats: dict[int, list[FaceSeat]] = {row[0]: [] for row in page}
     if page:
         photo = Profile._meta.get_field("avatar")
-        for conversation_id, user_id, status, active, name, handle, avatar in (
+        for conversation_id, user_id, status, active, leaving, name, handle, avatar in (
             Participant.objects.filter(conversation_id__in=list(seats))
             .order_by("id")
             .values_list(
@@ -262,14 +273,16 @@ def inbox_entries_for(
                 "user_id",
                 "status",
                 "user__is_active",
+                "user__deletion_scheduled",
                 "user__profile__display_name",
                 "user__profile__handle",
                 "user__profile__avatar",
             )
         ):
+            active = active and not leaving  # scheduled for deletion: shown as departed
             profile = (
                 None
-                if handle is None
+                if handle is None or not active
                 else FaceProfile(
                     # a file of no instance: only its URL and truthiness are used
                     name,
@@ -290,8 +303,22 @@ def inbox_entries_for(
             deleted is not None,
             sender,
             seats[cid],
+            message_kind,
+            subject,
         )
-        for cid, kind, muted, last_id, last_at, read_id, body, deleted, sender in page
+        for (
+            cid,
+            kind,
+            muted,
+            last_id,
+            last_at,
+            read_id,
+            body,
+            deleted,
+            sender,
+            message_kind,
+            subject,
+        ) in page
     ]
     has_more = len(rows) > size
     return CursorPage(
@@ -371,7 +398,9 @@ def messages_page(
     size = max(1, min(size, MAX_PAGE_SIZE))
     qs = Message.objects.filter(visible_messages_q(seat))
     if senders:
-        qs = qs.select_related("sender__profile").defer(*member_deferred("sender"))
+        qs = qs.select_related("sender__profile", "subject__profile").defer(
+            *member_deferred("sender"), *member_deferred("subject")
+        )
     if after is not None:
         rows = list(qs.filter(id__gt=after).order_by("id")[: size + 1])
         items = rows[:size]
@@ -421,6 +450,8 @@ def message_search_for(
         Q(conversation__participants__status__in=[Status.ACTIVE, Status.REQUEST, Status.LEFT]),
         Q(conversation__participants__history_end_id__isnull=True)
         | Q(id__lte=F("conversation__participants__history_end_id")),
+        Q(conversation__participants__history_start_id__isnull=True)
+        | Q(id__gt=F("conversation__participants__history_start_id")),
         deleted_at__isnull=True,
         body__icontains=q,
     ).filter(~Exists(MessageHide.objects.filter(message=OuterRef("pk"), user=viewer)))
@@ -476,8 +507,9 @@ def read_only_reasons(*, viewer: Any, seats: Sequence[Participant]) -> dict[int,
 
 
 def display_name_of(user: Any) -> str:
-    """The member's display name, or "Former member" once their account or profile is gone."""
-    if user is None or not getattr(user, "is_active", True):
+    """The member's display name, or "Former member" once they have left Rounds (account
+    gone, closed or scheduled for deletion: ``policies.has_left_rounds``)."""
+    if user is None or has_left_rounds(user):
         return "Former member"
     profile = getattr(user, "profile", None)
     return profile.display_name if profile is not None else "A member"
@@ -489,17 +521,18 @@ def others_of(seats: Sequence[Any], viewer_id: int) -> list[Any]:
     return sorted(others, key=lambda s: s.status == Status.LEFT)
 
 
-def conversation_title(seats: Sequence[Any], viewer_id: int) -> str:
+def conversation_title(seats: Sequence[Any], viewer_id: int, *, direct: bool = False) -> str:
     """The other members' names: "Ana Ruiz", "Ana Ruiz, Ben Okafor and Chen Li", "Ana Ruiz,
     Ben Okafor, Chen Li and 4 others" (members who left are not named; a conversation left
-    alone says so)."""
+    alone says so). A one-to-one conversation (``direct``) whose other member's account is
+    gone with their seat is "Former member"."""
     present = [
         display_name_of(s.user)
         for s in others_of(seats, viewer_id)
         if s.status != Status.LEFT or len(seats) == 2
     ]
     if not present:
-        return "Only you"
+        return "Former member" if direct else "Only you"
     if len(present) == 1:
         return present[0]
     if len(present) <= TITLE_NAMES:
@@ -528,7 +561,9 @@ def seen_marker(
     has — never a member with a block between them and the viewer (``blocked_ids``): the
     viewer's messages are hidden from them, and their reading is none of the viewer's
     business."""
-    mine = [m for m in messages if m.sender_id == viewer_id and not m.is_deleted]
+    mine = [
+        m for m in messages if m.sender_id == viewer_id and not m.is_deleted and not m.is_system
+    ]
     if not mine:
         return None
     newest = mine[-1]
@@ -540,9 +575,28 @@ def seen_marker(
         if s.user_id != viewer_id
         and s.user_id not in blocked_ids
         and s.status == Status.ACTIVE
+        and not has_left_rounds(s.user)
         and s.last_read_message_id is not None
         and s.last_read_message_id >= newest.pk
     ]
     if not names:
         return None
     return SeenMarker(message_id=newest.pk, names=names)
+
+
+def system_line(
+    kind: str,
+    *,
+    viewer_id: int,
+    sender_id: int | None,
+    sender_name: str,
+    subject_id: int | None,
+    subject_name: str,
+) -> str:
+    """The text of a system line (``Message.is_system``) as the viewer reads it: "Ana Ruiz
+    added Chen Li", "You added Chen Li", "Ana Ruiz added you"."""
+    if kind != Message.Kind.ADDED:
+        return ""
+    who = "You" if sender_id is not None and sender_id == viewer_id else sender_name
+    whom = "you" if subject_id is not None and subject_id == viewer_id else subject_name
+    return f"{who} added {whom}"

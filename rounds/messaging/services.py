@@ -1,5 +1,5 @@
-"""Writes for messages: start a conversation, send, read markers, mute, leave, answer a
-message request, delete one's own message.
+"""Writes for messages: start a conversation, send, add people to a group, read markers,
+mute, leave, answer a message request, delete one's own message.
 
 Each service validates, checks the text with the professionalism guard, writes in one
 transaction and, inside it, records the interaction (at most once per pair, conversation and
@@ -12,6 +12,12 @@ after commit). Rules:
 - A block (either way) stops everything: no new conversation, a one-to-one conversation
   becomes read-only, and in a group the two never see each other's new messages.
 - A member who left a group reads nothing said after they left.
+- People added to a group later (by any of its members, under the same rules as starting one:
+  connections of whoever adds them, no block either way, at most 20 people) read from the
+  moment they were added: a system line ("Ana Ruiz added Chen Li") tells everyone, and the
+  added member is notified. A one-to-one conversation never becomes a group.
+- Members who left Rounds (``policies.has_left_rounds``) receive nothing; a one-to-one
+  conversation with one is read-only.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from rounds.accounts.policies import ensure_not_leaving
 from rounds.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from rounds.core.publishing import guard_text, publishing_path
 from rounds.core.ratelimit import rate_limit
@@ -43,7 +50,7 @@ from .models import (
     Participant,
     body_html_of,
 )
-from .policies import read_only_reason
+from .policies import LEFT_REASON, can_add_people, has_left_rounds, read_only_reason
 from .selectors import blocked_among, connected_among, display_name_of, others_of, seats_of
 
 Status = Participant.Status
@@ -143,7 +150,7 @@ def _post(
         for o in others
         if o.status in (Status.ACTIVE, Status.REQUEST)
         and o.user_id not in blocked_ids
-        and o.user.is_active
+        and not has_left_rounds(o.user)
     ]
     if receivers:
         Participant.objects.filter(pk__in=[r.pk for r in receivers]).update(
@@ -240,7 +247,7 @@ def _check_recipients(actor: Any, recipients: Sequence[Any]) -> list[Any]:
             f"({len(chosen) + 1} chosen).",
             field="to",
         )
-    if any(not r.is_active for r in chosen):
+    if any(has_left_rounds(r) for r in chosen):
         raise NotFound("No member with that handle.")
     ids = list(unique)
     if Block.objects.filter(blocker_id__in=ids, blocked_id=actor.pk).exists():
@@ -406,6 +413,152 @@ def _message_send(
     return _post(actor=actor, seat=seat, others=others, blocked_ids=blocked_ids, body=body)
 
 
+# --- adding people to a group ------------------------------------------------------------------
+
+DIRECT_CANNOT_GROW = (
+    "A one-to-one conversation stays between the two of you. To include more people, start a "
+    "group conversation."
+)
+
+
+@transaction.atomic
+def conversation_add_people(
+    *, actor: Any, conversation_id: int, people: Sequence[Any]
+) -> Participant:
+    """Add ``people`` (users) to a group conversation ``actor`` takes part in; returns the
+    actor's seat.
+
+    The rules of starting a group: each must be the actor's connection, active, with no block
+    either way between them and the actor, and the group stays at most ``MAX_PARTICIPANTS``
+    people (members who left do not count). Someone already in it (or who left it: leaving is
+    for good) is refused. The added members read from now on (``history_start_id``: nothing
+    said before they joined), and one system line per added member ("Ana Ruiz added Chen Li")
+    reaches everyone the actor's messages reach; the added members are notified.
+
+    Raises NotFound (not a participant; a person is gone or blocked the actor), Conflict (a
+    one-to-one conversation), Forbidden (the actor left), ValidationFailed (field ``to``:
+    nobody, yourself, someone you blocked, not a connection, already in, too many),
+    RateLimited (429: the "message" limit, counted first).
+    """
+    ensure_not_leaving(actor)
+    rate_limit(actor_id=actor.pk, action="message")
+    seat = access_conversation_by_id(actor, conversation_id, for_update=True)
+    # One add at a time per conversation (the size limit holds under concurrency); sends wait
+    # for it too, so no message falls between the added members' start and their first line.
+    conversation = Conversation.objects.select_for_update().get(pk=seat.conversation_id)
+    seat.conversation = conversation
+    if not conversation.is_group:
+        raise Conflict(DIRECT_CANNOT_GROW, field="to")
+    if not can_add_people(seat, conversation):
+        raise Forbidden(LEFT_REASON)
+    chosen = _check_recipients(actor, people)
+    seats = seats_of(conversation.pk)
+    in_it = {s.user_id: s for s in seats}
+    already = [p for p in chosen if p.pk in in_it]
+    if already:
+        gone = [p for p in already if in_it[p.pk].status == Status.LEFT]
+        if gone:
+            names = ", ".join(display_name_of(p) for p in gone)
+            raise ValidationFailed(
+                f"{names} left this conversation; people who leave cannot be added back.",
+                field="to",
+            )
+        names = ", ".join(display_name_of(p) for p in already)
+        verb = "is" if len(already) == 1 else "are"
+        raise ValidationFailed(f"{names} {verb} already in this conversation.", field="to")
+    connected = connected_among(actor.pk, [p.pk for p in chosen])
+    strangers = [p for p in chosen if p.pk not in connected]
+    if strangers:
+        names = ", ".join(display_name_of(p) for p in strangers)
+        raise ValidationFailed(
+            f"Group conversations are between your connections; you are not connected to {names}.",
+            field="to",
+        )
+    present = sum(1 for s in seats if s.status != Status.LEFT)
+    if present + len(chosen) > MAX_PARTICIPANTS:
+        room = max(0, MAX_PARTICIPANTS - present)
+        raise ValidationFailed(
+            f"A conversation has at most {MAX_PARTICIPANTS} people and this one has {present}: "
+            + (f"you can add {room} more." if room else "nobody more can join."),
+            field="to",
+        )
+    start = conversation.last_message_id or 0
+    added = Participant.objects.bulk_create(
+        [
+            Participant(
+                conversation=conversation, user=person, status=Status.ACTIVE, history_start_id=start
+            )
+            for person in chosen
+        ]
+    )
+    for new_seat, person in zip(added, chosen, strict=True):
+        new_seat.user, new_seat.conversation = person, conversation
+    lines = [
+        Message.objects.create(
+            conversation=conversation, sender=actor, kind=Message.Kind.ADDED, subject=person
+        )
+        for person in chosen
+    ]
+    others = others_of(seats, actor.pk)
+    blocked_ids = blocked_among(actor.pk, [o.user_id for o in others])
+    _mark_system_lines(
+        actor=actor, seat=seat, others=[*others, *added], blocked_ids=blocked_ids, lines=lines
+    )
+    url = conversation_url(conversation.pk)
+    name = display_name_of(actor)
+    for person in chosen:
+        notify(
+            recipient_id=person.pk,
+            kind=Kind.MESSAGE,
+            actor_id=actor.pk,
+            text=f"{name} added you to a group conversation",
+            url=url,
+        )
+    return seat
+
+
+def _mark_system_lines(
+    *,
+    actor: Any,
+    seat: Participant,
+    others: Sequence[Participant],
+    blocked_ids: set[int],
+    lines: Sequence[Message],
+) -> None:
+    """Move everyone's markers to the newest of ``lines`` (system lines the actor wrote), as
+    ``_post`` does for a message: hidden from members with a block between them and the actor,
+    not delivered to members who left (the group or Rounds); read for the actor."""
+    conversation = seat.conversation
+    newest = lines[-1]
+    now = timezone.now()
+    hidden_from = [o.user_id for o in others if o.user_id in blocked_ids and not o.has_left]
+    changes: dict[str, Any] = {"last_message": newest, "last_message_at": now, "updated_at": now}
+    if hidden_from:
+        MessageHide.objects.bulk_create(
+            [MessageHide(message=line, user_id=u) for line in lines for u in hidden_from]
+        )
+        changes["has_hidden_messages"] = True
+        conversation.has_hidden_messages = True
+    Conversation.objects.filter(pk=conversation.pk).update(**changes)
+    conversation.last_message, conversation.last_message_at = newest, now
+    receivers = [
+        o.pk
+        for o in others
+        if o.status in (Status.ACTIVE, Status.REQUEST)
+        and o.user_id not in blocked_ids
+        and not has_left_rounds(o.user)
+    ]
+    if receivers:
+        Participant.objects.filter(pk__in=receivers).update(
+            last_message=newest, last_message_at=now, archived=False
+        )
+    Participant.objects.filter(pk=seat.pk).update(
+        last_message=newest, last_message_at=now, last_read_message=newest, last_read_at=now
+    )
+    seat.last_message = seat.last_read_message = newest
+    seat.last_message_at = seat.last_read_at = now
+
+
 # --- reading, muting, leaving -----------------------------------------------------------------
 
 
@@ -511,6 +664,7 @@ def conversation_leave(*, actor: Any, conversation_id: int) -> Participant:
 def conversation_request_accept(*, actor: Any, conversation_id: int) -> Participant:
     """Accept a message request (also one ignored earlier): the conversation moves to the
     inbox and both can write. Raises Conflict if it is not a request."""
+    ensure_not_leaving(actor)
     seat = access_conversation_by_id(actor, conversation_id, for_update=True)
     if seat.status not in (Status.REQUEST, Status.IGNORED):
         raise Conflict("This is not a message request waiting for your answer.")
@@ -542,6 +696,8 @@ def message_delete(*, actor: Any, conversation_id: int, message_id: int) -> Mess
     actor can read), Forbidden (someone else's message)."""
     seat = access_conversation_by_id(actor, conversation_id)
     message = access_message_by_id(seat, message_id)
+    if message.is_system:
+        raise Forbidden("A line about who joined the conversation cannot be deleted.")
     if message.sender_id != actor.pk:
         raise Forbidden("You can delete only your own messages.")
     if message.deleted_at is None:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:conversation_id>/poll/", views.poll, name="poll"),
     path("<int:conversation_id>/mute/", views.mute, name="mute"),
     path("<int:conversation_id>/leave/", views.leave, name="leave"),
+    path("<int:conversation_id>/add/", views.add_people, name="add_people"),
     path("<int:conversation_id>/accept/", views.accept, name="accept"),
     path("<int:conversation_id>/ignore/", views.ignore, name="ignore"),
     path(

@@ -29,13 +29,21 @@ from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, error_response, map_errors, require_valid_id
 from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
 from rounds.core.templatetags.ids import id_url_of
+from rounds.core.views import with_error_headers
 from rounds.profiles.access import access_profile_by_handle
 
 from . import services
 from .access import MAX_ID, access_conversation_by_id
-from .forms import ComposeForm, MessageForm, SearchForm, parse_handles
+from .forms import AddPeopleForm, ComposeForm, MessageForm, SearchForm, parse_handles
 from .models import Conversation, Message, Participant
-from .policies import can_answer_request, can_leave, read_only_reason
+from .policies import (
+    LEFT_REASON,
+    can_add_people,
+    can_answer_request,
+    can_leave,
+    has_left_rounds,
+    read_only_reason,
+)
 from .selectors import (
     BOXES,
     InboxEntry,
@@ -50,6 +58,7 @@ from .selectors import (
     request_count,
     seats_of,
     seen_marker,
+    system_line,
 )
 
 Status = Participant.Status
@@ -106,6 +115,15 @@ def _inbox_rows(entries: list[InboxEntry], viewer_id: int) -> list[dict[str, Any
             and others[0].status in (Status.REQUEST, Status.IGNORED)
         )
         sender = next((s.user for s in entry.seats if s.user_id == entry.sender_id), None)
+        subject = next((s.user for s in entry.seats if s.user_id == entry.subject_id), None)
+        system = system_line(
+            entry.message_kind,
+            viewer_id=viewer_id,
+            sender_id=entry.sender_id,
+            sender_name=display_name_of(sender),
+            subject_id=entry.subject_id,
+            subject_name=display_name_of(subject),
+        )
         iso, when = _when(entry.last_message_at, year=False)
         rows.append(
             {
@@ -114,11 +132,11 @@ def _inbox_rows(entries: list[InboxEntry], viewer_id: int) -> list[dict[str, Any
                 "muted": entry.muted,
                 "iso": iso,
                 "when": when,
-                "title": conversation_title(entry.seats, viewer_id),
+                "title": conversation_title(entry.seats, viewer_id, direct=not entry.is_group),
                 "faces": [o.user.profile for o in others if o.status != Status.LEFT][:3],
-                "preview": "This message was deleted."
-                if entry.deleted
-                else " ".join(entry.body.split()),
+                "preview": system
+                or ("This message was deleted." if entry.deleted else " ".join(entry.body.split())),
+                "system": bool(system),
                 "from_me": entry.sender_id == viewer_id,
                 "sender_name": display_name_of(sender),
                 "unread": entry.is_unread,
@@ -283,6 +301,8 @@ class MessageItem:
     is_deleted: bool
     html: SafeString
     delete_url: str
+    #: A system line's text ("Ana Ruiz added Chen Li"); empty for a member's message.
+    system: str = ""
 
 
 #: Stands for the message id in the delete URL reversed once per page.
@@ -307,6 +327,21 @@ def message_items(
             name = display_name_of(message.sender)
         else:
             name = names.get(message.sender_id or 0) or display_name_of(None)
+        system = ""
+        if message.is_system:
+            subject = (
+                display_name_of(message.subject)
+                if names is None
+                else names.get(message.subject_id or 0) or display_name_of(None)
+            )
+            system = system_line(
+                message.kind,
+                viewer_id=viewer_id,
+                sender_id=message.sender_id,
+                sender_name=name,
+                subject_id=message.subject_id,
+                subject_name=subject,
+            )
         items.append(
             MessageItem(
                 pk=message.pk,
@@ -317,6 +352,7 @@ def message_items(
                 is_deleted=message.is_deleted,
                 html=SafeString("") if message.is_deleted else message.html,
                 delete_url=delete_url.replace(slot, str(message.pk)),
+                system=system,
             )
         )
     return items
@@ -349,7 +385,11 @@ def _conversation_context(
         other_name=display_name_of(first_other.user) if first_other else "them",
     )
     other_handle = ""
-    if not conversation.is_group and first_other is not None:
+    if (
+        not conversation.is_group
+        and first_other is not None
+        and not has_left_rounds(first_other.user)
+    ):
         profile = _profile_of(first_other.user)
         other_handle = profile.handle if profile is not None else ""
     items = page.items
@@ -357,9 +397,10 @@ def _conversation_context(
     return {
         "seat": seat,
         "conversation": conversation,
-        "title": conversation_title(seats, viewer.pk),
-        "present": [o for o in others if o.status != Status.LEFT],
+        "title": conversation_title(seats, viewer.pk, direct=not conversation.is_group),
+        "present": [o for o in others if o.status != Status.LEFT and not has_left_rounds(o.user)],
         "departed": [o for o in others if o.status == Status.LEFT],
+        "left_rounds": [o for o in others if o.status != Status.LEFT and has_left_rounds(o.user)],
         "blocked_ids": blocked_ids,
         "items": message_items(
             items,
@@ -375,6 +416,7 @@ def _conversation_context(
         "form": form or MessageForm(to_handle=other_handle),
         "seen": seen_marker(seats, viewer.pk, items, blocked_ids=blocked_ids) if latest else None,
         "can_leave": can_leave(seat, conversation),
+        "can_add_people": can_add_people(seat, conversation),
         "can_answer": can_answer_request(seat),
         "poll_seconds": POLL_SECONDS,
         "other_handle": other_handle,
@@ -448,6 +490,7 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
     form = MessageForm(request.POST)
     status = 422
     error: ApplicationError | None = None
+    refused: Forbidden | None = None
     if form.is_valid():
         try:
             services.message_send(
@@ -456,6 +499,9 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
                 body=form.cleaned_data["body"],
                 acknowledge_warnings=is_acknowledged(request.POST.get(ACKNOWLEDGE_FIELD)),
             )
+        except Forbidden as exc:  # read-only: say why (the other member left Rounds, …)
+            form.add_error(None, exc.message)
+            status, refused = 403, exc
         except ApplicationError as exc:
             apply_service_errors(form, exc)
             status, error = exc.status_code, exc
@@ -472,7 +518,8 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
         response = _fragment(
             request, "messaging/conversation.html#composer", context, status=status
         )
-        return _retry_after(response, error)
+        # htmx does not swap a 403 composer: the alert box shows why (and the link)
+        return with_error_headers(request, _retry_after(response, error), refused)
     page = messages_page(seat=seat, senders=False)
     context = _conversation_context(request, seat, page, before=None, form=form)
     response = render(request, "messaging/conversation.html", context, status=status)
@@ -515,6 +562,59 @@ def leave(request: HttpRequest, conversation_id: int) -> HttpResponse:
     else:
         flash.success(request, "Archived. It comes back to your inbox with the next message.")
     return redirect("messaging:inbox")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@map_errors
+def add_people(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """GET: the form to add people to a group conversation. POST: add them (the same rules as
+    starting a group) and go back to the conversation. A one-to-one conversation is a 409."""
+    viewer: Any = request.user
+    seat = access_conversation_by_id(viewer, require_valid_id(conversation_id))
+    conversation = seat.conversation
+    if not conversation.is_group:
+        return error_response(request, 409, services.DIRECT_CANNOT_GROW)
+    if not can_add_people(seat, conversation):
+        return error_response(request, 403, LEFT_REASON)
+    status = 200
+    error: ApplicationError | None = None
+    if request.method == "POST":
+        form = AddPeopleForm(request.POST)
+        status = 422
+        if form.is_valid():
+            handles = form.cleaned_data["to"]
+            try:
+                people = [p.user for p in _recipients(viewer, handles)]
+                services.conversation_add_people(
+                    actor=viewer, conversation_id=conversation.pk, people=people
+                )
+            except NotFound as exc:  # unknown, gone, or blocked you: all look the same
+                form.add_error("to", exc.message)
+            except Forbidden as exc:
+                form.add_error(None, exc.message)
+                status = 403
+            except ApplicationError as exc:
+                apply_service_errors(form, exc)
+                status, error = exc.status_code, exc
+            else:
+                names = ", ".join(display_name_of(p) for p in people)
+                return _back(request, conversation.pk, f"Added {names} to the conversation.")
+    else:
+        form = AddPeopleForm()
+    seats = seats_of(conversation.pk)
+    context = {
+        "conversation": conversation,
+        "form": form,
+        "title": conversation_title(seats, viewer.pk),
+        "present": [
+            s.user
+            for s in others_of(seats, viewer.pk)
+            if s.status != Status.LEFT and not has_left_rounds(s.user)
+        ],
+    }
+    response = render(request, "messaging/add_people.html", context, status=status)
+    return _retry_after(response, error)
 
 
 @require_POST
@@ -581,7 +681,9 @@ def search(request: HttpRequest) -> HttpResponse:
                     {
                         "message": message,
                         "title": conversation_title(
-                            getattr(message.conversation, "seats", []), viewer.pk
+                            getattr(message.conversation, "seats", []),
+                            viewer.pk,
+                            direct=not message.conversation.is_group,
                         ),
                         "from_me": message.sender_id == viewer.pk,
                         "sender_name": display_name_of(message.sender),

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from rounds.accounts.policies import ensure_not_leaving
 from rounds.core.audit import audit
 from rounds.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from rounds.core.ratelimit import rate_limit
@@ -85,6 +86,7 @@ def report_create(
     cannot report (Forbidden). Raises NotFound (nothing visible there), ValidationFailed (bad
     reason or details, or their own content), Conflict (they already have an open report on
     it). Only moderators see the report; the author is not told who reported."""
+    ensure_not_leaving(actor)
     rate_limit(actor_id=actor.pk, action="report")
     target, obj = access_reportable(actor, kind, target_id)
     if is_suspended(actor):

@@ -68,16 +68,20 @@ PROFILE = ModerationTarget(
 
 def messages_visible_to(viewer: Any) -> QuerySet[Message]:
     """Messages ``viewer`` can read (as a participant, or a request's recipient), not deleted,
-    not hidden from them, nothing after they left."""
+    not hidden from them, nothing after they left or before they were added; members' messages
+    only (a system line such as "… added …" has no text to report)."""
     if viewer is None or not viewer.is_authenticated:
         return Message.objects.none()
     seat = Participant.objects.filter(
         Q(history_end_id__isnull=True) | Q(history_end_id__gte=OuterRef("id")),
+        Q(history_start_id__isnull=True) | Q(history_start_id__lt=OuterRef("id")),
         conversation_id=OuterRef("conversation_id"),
         user_id=viewer.pk,
     )
     hidden = MessageHide.objects.filter(message_id=OuterRef("pk"), user_id=viewer.pk)
-    return Message.objects.filter(Exists(seat), deleted_at__isnull=True).exclude(Exists(hidden))
+    return Message.objects.filter(
+        Exists(seat), deleted_at__isnull=True, kind=Message.Kind.TEXT
+    ).exclude(Exists(hidden))
 
 
 def _message_remove(message: Message, reason: str) -> None:

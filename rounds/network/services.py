@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from rounds.accounts.policies import ensure_not_leaving
 from rounds.core.audit import audit
 from rounds.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from rounds.core.publishing import guard_text, publishing_path
@@ -147,6 +148,7 @@ def connection_request_send(
     (the professionalism guard's findings on the note; warnings are overridden with
     ``acknowledge_warnings``). The request expires after 90 days.
     """
+    ensure_not_leaving(actor)
     if not isinstance(note, str):
         raise ValidationFailed("The note must be text.", field="note")
     note = note.strip()
@@ -240,6 +242,7 @@ def connection_request_accept(*, actor: Any, request_id: int) -> Connection:
     Raises NotFound if the request is not addressed to actor, NotPending if it was already
     answered or has expired, NotFound if either side blocks the other.
     """
+    ensure_not_leaving(actor)
     request = _locked_request(request_id)
     if request.recipient_id != actor.pk:
         raise NotFound("No such connection request.")
@@ -429,6 +432,7 @@ def connection_types_refresh_for(*, user_id: int) -> int:
 @transaction.atomic
 def follow(*, actor: Any, followee: Any) -> Follow:
     """Follow ``followee`` (idempotent). NotFound when they block actor; ValidationFailed for self."""
+    ensure_not_leaving(actor)
     if followee.pk == actor.pk:
         raise ValidationFailed("You cannot follow yourself.", field="followee")
     if not followee.is_active or Block.objects.filter(blocker=followee, blocked=actor).exists():

@@ -8,13 +8,20 @@
 (function () {
   "use strict";
 
-  function showError(text) {
+  function showError(text, link, label) {
     var box = document.getElementById("htmx-error");
     if (!box) return;
     box.innerHTML = "";
     var p = document.createElement("p");
     p.className = "message message-error";
     p.textContent = text;
+    if (link && link.charAt(0) === "/" && link.charAt(1) !== "/" && label) {
+      var a = document.createElement("a");
+      a.href = link;
+      a.textContent = label;
+      p.appendChild(document.createTextNode(" "));
+      p.appendChild(a);
+    }
     box.appendChild(p);
   }
 
@@ -33,8 +40,13 @@
   });
 
   document.addEventListener("htmx:responseError", function (event) {
-    var status = event.detail && event.detail.xhr ? event.detail.xhr.status : 0;
-    if (status === 403) {
+    var xhr = event.detail && event.detail.xhr;
+    var status = xhr ? xhr.status : 0;
+    var said = xhr ? xhr.getResponseHeader("X-Rounds-Error") : null;
+    if (status === 403 && said) {  // a refusal that says why (e.g. a scheduled deletion)
+      showError(said, xhr.getResponseHeader("X-Rounds-Error-Link"),
+                xhr.getResponseHeader("X-Rounds-Error-Link-Label"));
+    } else if (status === 403) {
       showError("You are not allowed to do that. Reload the page and sign in again if needed.");
     } else if (status === 404) {
       showError("That is no longer available. Reload the page to see the latest.");

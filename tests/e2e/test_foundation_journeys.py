@@ -40,7 +40,7 @@ def test_signup_verify_login_edit_profile_and_appear_in_directory(page, live_ser
     page.wait_for_url(re.compile(r"/profile/edit/"))
 
     section = page.locator("#section-basics")
-    section.get_by_role("link", name=re.compile("Edit")).click()
+    section.get_by_role("link", name="Edit: Basics", exact=True).click()
     wait_for_swap(page)
     page.locator("#section-basics #id_headline").fill("Hospitalist · sepsis quality improvement")
     page.locator("#section-basics").get_by_role("button", name="Save").click()

@@ -38,6 +38,12 @@ def test_bell_list_mark_all_read_open_and_email_settings(page):
     page.wait_for_url(re.compile(r"/notifications/$"))
     item = page.locator(".notification-item.is-unread")
     assert "Ana Ruiz asked to connect with you" in item.inner_text()
+    # The accessible name Chromium computes, exactly (no stray space before the colon).
+    expect(
+        page.get_by_role(
+            "button", name="Mark as read: Ana Ruiz asked to connect with you", exact=True
+        )
+    ).to_have_count(1)
 
     page.get_by_role("button", name="Mark all as read").click()
     page.get_by_text("Marked 1 notification as read.").wait_for()

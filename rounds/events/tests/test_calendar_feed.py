@@ -432,3 +432,20 @@ def test_unchanged_feed_answers_304_to_if_none_match(client, owner):
     services.event_update(actor=event.organizer, event=fresh(event), changes={"title": "New"})
     changed = Client().get(feed_path(token), headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed["ETag"] != etag
+
+
+@pytest.mark.parametrize(("chosen", "tzid"), [("", "UTC"), ("Europe/Madrid", "Europe/Madrid")])
+def test_an_empty_feed_is_still_a_valid_calendar(client, owner, chosen, tzid):
+    """A member going to nothing gets a VCALENDAR with one component, as RFC 5545 requires
+    (``icalbody = calprops component``): the VTIMEZONE of their zone (UTC when they chose
+    none), and no event. Asking again gives the same bytes (the ETag holds)."""
+    owner.time_zone = chosen
+    owner.save(update_fields=["time_zone"])
+    token = create_feed(client)
+    calendar = read_feed(token)
+    assert calendar.name == "VCALENDAR" and calendar.events == []
+    assert [c.name for c in calendar.subcomponents] == ["VTIMEZONE"]
+    assert str(calendar.timezones[0]["TZID"]) == tzid
+    assert calendar.timezones[0].subcomponents, "a VTIMEZONE needs a STANDARD or DAYLIGHT part"
+    again = Client().get(feed_path(token))
+    assert again.content == Client().get(feed_path(token)).content

@@ -92,7 +92,7 @@ PAGES: dict[tuple[str, str], dict[str, int]] = {
         "registrant": 403,
         "hidden": 403,
         "organizer": 200,
-        "co_organizer": 200,
+        "co_organizer": 403,  # only the owner cancels
         "blocked": 404,
     },
     ("organizers/", "get"): {
@@ -216,6 +216,24 @@ API: dict[tuple[str, str], dict[str, int]] = {
         "hidden": 403,
         "organizer": 422,  # the handle below does not exist
         "co_organizer": 422,
+        "blocked": 404,
+    },
+    ("POST", "/cancel"): {
+        "anonymous": 401,
+        "stranger": 403,
+        "registrant": 403,
+        "hidden": 403,
+        "organizer": 200,
+        "co_organizer": 403,  # only the owner cancels
+        "blocked": 404,
+    },
+    ("PUT", "/registration"): {
+        "anonymous": 401,
+        "stranger": 200,
+        "registrant": 409,  # already going
+        "hidden": 409,
+        "organizer": 403,  # organizers host, they do not register
+        "co_organizer": 403,
         "blocked": 404,
     },
     ("PUT", "/attendance/nobody-here"): {

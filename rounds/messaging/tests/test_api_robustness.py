@@ -52,6 +52,7 @@ MESSAGING_OPERATIONS = {
     ("POST", "/conversations/{conversation_id}/mute"),
     ("POST", "/conversations/{conversation_id}/unmute"),
     ("POST", "/conversations/{conversation_id}/leave"),
+    ("POST", "/conversations/{conversation_id}/participants"),
     ("POST", "/conversations/{conversation_id}/accept"),
     ("POST", "/conversations/{conversation_id}/ignore"),
 }
@@ -183,12 +184,13 @@ def test_hostile_path_parameters_are_answered_with_json(world, operation):
 def test_ids_beyond_bigint_are_404(world, operation):
     """An id no database column can hold is a plain 404, never a 500."""
     method, template = operation
+    body = b'{"to": ["ben"]}' if template.endswith("/participants") else b'{"body": "x"}'
     for value in IMPOSSIBLE_IDS[2:]:
         response = raw_request(
             world.api,
             method,
             world.url(template, conversation_id=value),
-            body=b'{"body": "x"}',
+            body=body,
             content_type="application/json",
         )
         assert response.status_code == 404, (value, response.content[:200])

@@ -164,3 +164,35 @@ def test_api_messages_and_search(me, friends):
         )
     assert message_counts[0] == message_counts[1] <= MAX_API_QUERIES, message_counts
     assert search_counts[0] == search_counts[1] <= MAX_API_QUERIES, search_counts
+
+
+def test_people_added_cost_no_query_per_system_line(client, me, friends):
+    """A group with 1 or 7 people added ("… added …" lines on the page, one as the newest
+    message) costs the same: the conversation page, polling, the inbox and the API lists name
+    the members of system lines from what they already load."""
+    from rounds.messaging.services import conversation_add_people
+
+    cid = start(me, *friends, body="Start").conversation_id
+    client.force_login(me)
+    api = api_as(me)
+    api.get("/conversations")  # the token's first use records it (once)
+    conversation = reverse("messaging:conversation", args=[cid])
+    poll = reverse("messaging:poll", args=[cid]) + "?after=1"
+    calls = {
+        "page": lambda: client.get(conversation),
+        "poll": lambda: client.get(poll),
+        "inbox": lambda: client.get(reverse("messaging:inbox")),
+        "api messages": lambda: api.get(f"/conversations/{cid}/messages"),
+        "api list": lambda: api.get("/conversations"),
+        "api detail": lambda: api.get(f"/conversations/{cid}"),
+    }
+    counts: dict[str, list[int]] = {name: [] for name in calls}
+    for added in (1, 6):
+        people = [ProfileFactory().user for _ in range(added)]
+        for person in people:
+            connect(me, person)
+        conversation_add_people(actor=me, conversation_id=cid, people=people)
+        for name, call in calls.items():
+            counts[name].append(count(call))
+    for name, (small, large) in counts.items():
+        assert small == large <= MAX_PAGE_QUERIES, (name, counts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -176,6 +177,55 @@ def test_mark_read_with_htmx_swaps_the_item_and_the_bell(member_client, me):
     assert response.status_code == 200
     assert f'id="notification-{created.pk}"' in html and "is-unread" not in html
     assert 'hx-swap-oob="true"' in html and 'aria-label="Notifications, 1 unread"' in html
+
+
+class _Buttons(HTMLParser):
+    """The accessible name of every ``<button>`` as a browser computes it (accname 1.2, the
+    parts these templates use): ``aria-label`` wins; otherwise the text content, where a
+    ``visually-hidden`` child (``position: absolute`` makes it block-level) is set off by
+    spaces as Chromium does, then whitespace collapsed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+        self._parts: list[str] | None = None
+        self._label: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "button":
+            self._parts, self._label = [], attributes.get("aria-label")
+        elif self._parts is not None and "visually-hidden" in (attributes.get("class") or ""):
+            self._parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "button" and self._parts is not None:
+            text = self._label if self._label is not None else "".join(self._parts)
+            self.names.append(" ".join(text.split()))
+            self._parts = None
+        elif tag == "span" and self._parts is not None:
+            self._parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if self._parts is not None:
+            self._parts.append(data)
+
+
+def button_names(html: str) -> list[str]:
+    parser = _Buttons()
+    parser.feed(html)
+    return parser.names
+
+
+def test_mark_as_read_has_an_exact_accessible_name(member_client, me):
+    """Screen readers hear "Mark as read: <the notification>" (no stray space before the
+    colon, whatever the CSS does to the hidden part); sighted members see "Mark as read"."""
+    created = note(me, text="Ana Ruiz sent you a message")
+    page = member_client.get(LIST).content.decode()
+    assert "Mark as read: Ana Ruiz sent you a message" in button_names(page)
+    item = re.search(rf'<li id="notification-{created.pk}".*?</li>', page, re.S).group(0)
+    visible = re.search(r"<button[^>]*>(.*?)</button>", item, re.S).group(1)
+    assert " ".join(re.sub(r"<[^>]+>", "", visible).split()) == "Mark as read"
 
 
 def test_mark_all_read_without_javascript(member_client, me):

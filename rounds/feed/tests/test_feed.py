@@ -286,3 +286,35 @@ def test_people_source_plans_agree_on_every_rule(people, monkeypatch):
         "my hidden",
         "my own #noise",
     }
+
+
+def test_lateral_reads_walk_the_index_rather_than_bitmap_every_post(people, monkeypatch):
+    """PostgreSQL prices a bitmap scan of all of an author's posts the same as the index walk
+    to the newest page (it assumes the average author); for hubs that read every post. The
+    per-author and per-group reads turn bitmap scans off for their own transaction only."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rounds.feed import selectors
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the LATERAL plans are PostgreSQL's")
+    me, friend, _, stranger = people
+    group = make_group(stranger, slug="ward-rounds")
+    join(me, group)
+    make_post(friend, "hello")
+    make_post(stranger, "in the group", audience=Audience.GROUP, group=group)
+    monkeypatch.setattr(selectors, "PEOPLE_SOURCE_PLAN", "lateral")
+    monkeypatch.setattr(selectors, "USE_INBOX", False)
+    with CaptureQueriesContext(connection) as queries:
+        page = home_feed(viewer=me)
+    assert {p.body for p in page.items} >= {"hello", "in the group"}
+    sql = [q["sql"] for q in queries.captured_queries]
+    laterals = [i for i, text in enumerate(sql) if "CROSS JOIN LATERAL" in text]
+    assert len(laterals) == 2  # people and groups
+    for i in laterals:
+        assert "set_config('enable_bitmapscan', 'off', true)" in sql[i - 1]
+    with connection.cursor() as db:  # and the setting did not outlive those reads (the test
+        # runs inside a transaction, as a request with ATOMIC_REQUESTS would)
+        db.execute("SHOW enable_bitmapscan")
+        assert db.fetchone()[0] == "on"

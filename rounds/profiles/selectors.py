@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -94,6 +95,10 @@ SMALL_FILTER = 5000
 TAG_ID_SECONDS = 3600
 
 
+#: What a tag's slug can be (``SlugField(max_length=80)``).
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
+
+
 def _tag_id(model: Any, slug: str) -> int | None:
     """The id of the specialty/goal/interest ``slug`` (None when there is none), from the cache.
 
@@ -104,6 +109,8 @@ def _tag_id(model: Any, slug: str) -> int | None:
     """
     from django.core.cache import cache
 
+    if not _SLUG.fullmatch(slug or ""):  # no tag has it; and never a cache key of raw input
+        return None
     key = f"tag-id:{model._meta.label_lower}:{slug}"
     found = cache.get(key)
     if found is None:

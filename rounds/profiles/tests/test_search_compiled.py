@@ -88,3 +88,19 @@ def test_compiled_search_pages_match_the_orm_for_every_simple_shape():
         member_search_page(viewer=viewer, filters=MemberFilters(q="o_n"), page=1, size=20).items
         == []
     )
+
+
+def test_a_slug_no_tag_can_have_is_refused_before_the_cache_and_the_database():
+    """Filters arrive from query strings: a value no slug can be never becomes a cache key
+    (memcached refuses control characters and spaces) nor a query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rounds.profiles.selectors import _tag_id
+
+    real = Specialty.objects.order_by("pk").first()
+    with CaptureQueriesContext(connection) as queries:
+        for junk in ("à\x19£", "two words", "x" * 81, "", "cardio;drop"):
+            assert _tag_id(Specialty, junk) is None
+    assert len(queries) == 0
+    assert _tag_id(Specialty, real.slug) == real.pk

@@ -157,7 +157,7 @@ def _html_key(key_parts: tuple[Any, ...]) -> str:
 
 
 def _with_token(request: Any, html: str) -> SafeString:
-    if CSRF_PLACEHOLDER in html:
+    if CSRF_PLACEHOLDER in html and not getattr(request, "_rendering_for_cache", False):
         from django.middleware.csrf import get_token
 
         html = html.replace(CSRF_PLACEHOLDER, get_token(request))
@@ -195,3 +195,116 @@ def cached_html_many(
             cache.set_many(fresh, timeout=FRAGMENT_TIMEOUT)
         found.update(fresh)
     return [_with_token(request, found[keys[item]]) for item, _ in items if keys[item] in found]
+
+
+# --- whole pages per viewer --------------------------------------------------------------------
+#
+# The last step of the same idea: a page whose every input is known by a cheap stamp is
+# rendered once per viewer and stamp, layout included, and a warm request renders no template
+# at all. The key holds:
+#
+# - the code (every template file, the static files' URLs) and the request's URL with its
+#   query string;
+# - the viewer: account, staff flag, email, time zone, and everything the site header shows
+#   (their profile stamp and the three badge counts, read by the header's one query as on
+#   every page);
+# - the page's own ``key_parts``: the stamps of everything its body shows, chosen by the view.
+#
+# Never cached: htmx requests (they get fragments), requests that carry flash messages (shown
+# once), anything but GET and HEAD, and responses other than 200. The CSRF token is put in per
+# request, as for ``cached_html``.
+
+
+def _page_code_version() -> str:
+    from django.templatetags.static import static
+
+    digest = hashlib.sha256(FRAGMENT_VERSION.encode())
+    folders: Any = settings.TEMPLATES[0]["DIRS"]
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*.html")):
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    for asset in ("css/rounds.css", "js/rounds.js", "img/favicon.svg"):
+        try:
+            digest.update(static(asset).encode())
+        except ValueError:  # not collected (tests without a manifest): the name stands
+            digest.update(asset.encode())
+    return digest.hexdigest()[:12]
+
+
+_PAGE_VERSION: dict[str, str] = {}
+
+
+def page_code_version() -> str:
+    """The digest of every template and asset URL (computed once per fragment version)."""
+    version = _PAGE_VERSION.get(FRAGMENT_VERSION)
+    if version is None:
+        _PAGE_VERSION.clear()
+        version = _PAGE_VERSION[FRAGMENT_VERSION] = _page_code_version()
+    return version
+
+
+def page_cache_applies(request: Any) -> bool:
+    """Whether this request's page may come from (and go to) the page cache."""
+    if request.method not in ("GET", "HEAD") or getattr(request, "htmx", False):
+        return False
+    from django.contrib.messages import get_messages
+
+    return len(get_messages(request)) == 0
+
+
+def _viewer_state(request: Any) -> tuple[Any, ...]:
+    """Everything about the viewer that the layout (and any page) may show."""
+    from django.utils import timezone
+
+    from rounds.core.context_processors import site
+
+    user = request.user
+    match = getattr(request, "resolver_match", None)
+    view = match.view_name if match is not None else ""
+    if not user.is_authenticated:
+        return ("visitor", timezone.get_current_timezone_name(), view)
+    profile = site(request)["my_profile"]
+    return (
+        user.pk,
+        bool(user.is_staff),
+        user.email,
+        timezone.get_current_timezone_name(),
+        (profile.pk, profile.updated_at.timestamp()) if profile is not None else None,
+        getattr(request, "_pending_request_count", None),
+        getattr(request, "_unread_conversation_count", None),
+        getattr(request, "_unread_notification_count", None),
+        view,
+    )
+
+
+def render_page(
+    request: Any,
+    template_name: str,
+    context: Callable[[], dict[str, Any]],
+    *,
+    key_parts: tuple[Any, ...],
+) -> Any:
+    """The page ``template_name`` renders with ``context()``, from the page cache when the
+    viewer saw it with the same ``key_parts`` before (see above). ``context`` is only called
+    on a miss; ``key_parts`` must name every stamp of what the page shows."""
+    from django.http import HttpResponse
+    from django.shortcuts import render
+    from django.template.loader import render_to_string
+
+    if not page_cache_applies(request):
+        return render(request, template_name, context())
+    key = _html_key(
+        ("page", page_code_version(), request.get_full_path(), _viewer_state(request), key_parts)
+    )
+    html = cache.get(key)
+    if html is None:
+        request._rendering_for_cache = True
+        try:
+            html = render_to_string(
+                template_name, {**context(), "csrf_token": CSRF_PLACEHOLDER}, request=request
+            )
+        finally:
+            request._rendering_for_cache = False
+        cache.set(key, html, timeout=FRAGMENT_TIMEOUT)
+    return HttpResponse(_with_token(request, html))

@@ -17,7 +17,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from rounds.core.compiled import SENTINEL_ID, CompiledShapes
+from rounds.core.compiled import SENTINEL_ID, CompiledQuery, CompiledShapes
 from rounds.profiles.models import Affiliation, Profile
 from rounds.profiles.selectors import profile_with_details
 
@@ -161,19 +161,57 @@ def connection_rows_for(
     )
 
 
-def connection_counts_for(*, viewer: Any) -> dict[str, int]:
-    """How many of the viewer's connections are in each network (one grouped query: a hub's
-    thousands of ties are counted by the database, not loaded)."""
-    counts = {t: 0 for t in NetworkType.values}
-    grouped = (
-        Connection.objects.filter(owner=viewer)
+def _connection_counts(*, viewer_id: int) -> QuerySet[Any]:
+    return (
+        Connection.objects.filter(owner_id=viewer_id)
         .order_by()
         .values_list("override_type", "proposed_type")
         .annotate(n=Count("pk"))
     )
+
+
+#: Compiled once per process: the connections page and the counts API ask on every request.
+CONNECTION_COUNTS = CompiledQuery(_connection_counts, sentinels={"viewer_id": SENTINEL_ID})
+
+
+def connection_counts_for(*, viewer: Any) -> dict[str, int]:
+    """How many of the viewer's connections are in each network (one grouped query: a hub's
+    thousands of ties are counted by the database, not loaded)."""
+    from django.db import router
+
+    counts = {t: 0 for t in NetworkType.values}
+    grouped = CONNECTION_COUNTS.rows(viewer_id=viewer.pk, using=router.db_for_read(Connection))
     for override, proposed, n in grouped:
         counts[override or proposed] += n
     return counts
+
+
+def _connection_list_rows(shape: tuple[int, int], *, viewer_id: int) -> QuerySet[Any]:
+    offset, limit = shape
+    # ``owner=`` takes the id as well as the account.
+    return connection_rows_for(viewer=viewer_id)[offset : offset + limit]
+
+
+#: The connections page's unfiltered list (``connection_rows_for`` with no filter), compiled
+#: once per page shape.
+CONNECTION_LIST_ROWS = CompiledShapes(_connection_list_rows, sentinels={"viewer_id": SENTINEL_ID})
+
+
+def connection_rows_plain_page(
+    *, viewer: Any, page: int, size: int
+) -> tuple[list[ConnectionRow], bool]:
+    """One page of ``connection_rows_for(viewer=viewer)`` (no filters) as ``ConnectionRow``s,
+    and whether there is a next page."""
+    from django.db import router
+
+    from rounds.core.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
+
+    size = max(1, min(size, MAX_PAGE_SIZE))
+    page = max(1, min(page, MAX_PAGE_NUMBER))
+    rows = CONNECTION_LIST_ROWS.rows(
+        ((page - 1) * size, size + 1), viewer_id=viewer.pk, using=router.db_for_read(Connection)
+    )
+    return [ConnectionRow(*row) for row in rows[:size]], len(rows) > size
 
 
 def pending_q(now: datetime | None = None) -> Q:
@@ -239,6 +277,28 @@ class Relationship:
     blocked_by_me: bool = False
     follower_count: int = 0
     following_count: int = 0
+
+    def stamp(self) -> tuple[Any, ...]:
+        """Everything the relationship panel shows, for cache keys: the flags and counts, the
+        connection and the pending requests by id and ``updated_at``, and — while a request is
+        pending — the minute, for its "asked … ago"."""
+
+        def row(obj: Any) -> tuple[Any, ...] | None:
+            return (obj.pk, obj.updated_at.timestamp()) if obj is not None else None
+
+        pending = self.incoming_request is not None or self.outgoing_request is not None
+        return (
+            self.is_self,
+            row(self.connection),
+            row(self.incoming_request),
+            row(self.outgoing_request),
+            self.following,
+            self.followed_by,
+            self.blocked_by_me,
+            self.follower_count,
+            self.following_count,
+            int(timezone.now().timestamp() // 60) if pending else None,
+        )
 
 
 def _relationship_row(viewer_id: int | None, other_id: int) -> dict[str, Any]:

@@ -37,11 +37,18 @@ from rounds.core.fragments import (
     cached_html_many,
     fragment_version,
     render_for_cache,
+    render_page,
 )
 from rounds.core.guidance import NETWORK_TYPES
 from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, map_errors, require_valid_id
-from rounds.core.pagination import MAX_PAGE_NUMBER, paginate, parse_positive_int
+from rounds.core.pagination import (
+    MAX_PAGE_NUMBER,
+    MAX_PAGE_SIZE,
+    Page,
+    paginate,
+    parse_positive_int,
+)
 from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
 from rounds.profiles.access import access_profile_by_handle
 from rounds.profiles.models import Profile
@@ -69,6 +76,7 @@ from .selectors import (
     connection_counts_for,
     connection_list_for,
     connection_rows_for,
+    connection_rows_plain_page,
     followers_of,
     following_of,
     incoming_requests_for,
@@ -281,7 +289,14 @@ def my_network(request: HttpRequest) -> HttpResponse:
             _card_keys(strategic),
             _card_keys(pymk),
         )
-        main = cached_html(request, key, build)
+        # The whole page per viewer under the same stamps (``render_page``): a warm request
+        # renders no template.
+        return render_page(
+            request,
+            "network/my_network.html",
+            lambda: {"main": cached_html(request, key, build)},
+            key_parts=key,
+        )
     return render(request, "network/my_network.html", {"main": main}, status=status)
 
 
@@ -382,24 +397,49 @@ def connection_list(request: HttpRequest) -> HttpResponse:
             request, template, fragment="results-response", context=context, status=400
         )
     data = form.cleaned_data
-    page = paginate(
-        connection_rows_for(
-            viewer=viewer, network_type=data["type"], label=data["label"], q=data["q"].strip()
+    if not any(data.values()):  # the plain list (most visits): one compiled query
+        number, size = _page_number(request), min(_page_size(), MAX_PAGE_SIZE)
+        rows, has_next = connection_rows_plain_page(viewer=viewer, page=number, size=size)
+        page: Page[Any] = Page(items=rows, number=number, size=size, has_next=has_next)
+    else:
+        page = paginate(
+            connection_rows_for(
+                viewer=viewer, network_type=data["type"], label=data["label"], q=data["q"].strip()
+            ),
+            page=_page_number(request),
+            size=_page_size(),
+        )
+        rows = [ConnectionRow(*values) for values in page.items]
+
+    def full_context() -> dict[str, Any]:
+        context.update(
+            {
+                "page": page,
+                "items": _connection_rows(request, rows),
+                "active_type": data["type"],
+                "has_filters": any(data.values()),
+                "filter_form_key": _filter_form_key(request),
+            }
+        )
+        return context
+
+    if is_htmx(request):
+        return render_page_or_fragment(
+            request, template, fragment="results-response", context=full_context()
+        )
+    # The whole page per viewer under the counts and every value of every row shown (the
+    # rows' own cache keys); filters are in the URL.
+    return render_page(
+        request,
+        template,
+        full_context,
+        key_parts=(
+            tuple(sorted(counts.items())),
+            page.number,
+            page.has_next,
+            tuple(_row_key(row, request.get_full_path()) for row in rows),
         ),
-        page=_page_number(request),
-        size=_page_size(),
     )
-    rows = [ConnectionRow(*values) for values in page.items]
-    context.update(
-        {
-            "page": page,
-            "items": _connection_rows(request, rows),
-            "active_type": data["type"],
-            "has_filters": any(data.values()),
-            "filter_form_key": _filter_form_key(request),
-        }
-    )
-    return render_page_or_fragment(request, template, fragment="results-response", context=context)
 
 
 def _my_connection(viewer: Any, handle: str) -> Connection:
@@ -966,8 +1006,12 @@ def recommendations(request: HttpRequest) -> HttpResponse:
         _card_keys(pymk_shown),
         _card_keys(strategic_shown),
     )
-    lists = cached_html(request, key, build)
-    return render(request, "network/recommendations.html", {"lists": lists})
+    return render_page(
+        request,
+        "network/recommendations.html",
+        lambda: {"lists": cached_html(request, key, build)},
+        key_parts=key,
+    )
 
 
 @require_POST

@@ -121,6 +121,21 @@ def _tag_id(model: Any, slug: str) -> int | None:
     return int(found)
 
 
+def _tag_size(model: Any, name: str, tag_id: int) -> int:
+    """How many members have tag ``tag_id`` of ``name`` (cached for ``TAG_ID_SECONDS``: it
+    only chooses a query plan, so an hour-old count is as good as a fresh one)."""
+    from django.core.cache import cache
+
+    key = f"tag-size:{model._meta.label_lower}:{tag_id}"
+    found = cache.get(key)
+    if found is None:
+        descriptor = getattr(Profile, name)
+        column = f"{descriptor.field.m2m_reverse_field_name()}_id"
+        found = descriptor.through.objects.filter(**{column: tag_id}).count()
+        cache.set(key, found, TAG_ID_SECONDS)
+    return int(found)
+
+
 def _narrow(qs: QuerySet[Profile], field: str, ids: QuerySet[Any, int]) -> QuerySet[Profile]:
     """Restrict ``qs`` to ``field IN ids``, choosing the plan shape by the filter's size.
 
@@ -215,27 +230,34 @@ class _Viewer:
 
 
 def _search_rows(
-    shape: tuple[bool, bool, int, int],
+    shape: tuple[bool, bool, bool, int, int],
     *,
     viewer_id: int,
     q: str | None = None,
     specialty_id: int | None = None,
 ) -> QuerySet[Any]:
-    has_q, has_specialty, offset, limit = shape
+    has_q, has_specialty, rare, offset, limit = shape
     qs = profile_visible_to(viewer=_Viewer(viewer_id))
     if has_q:
         qs = qs.filter(_name_q(str(q)))
     if has_specialty:
         qs = _with_tag_id(qs, "specialties", int(specialty_id or 0))
-    return qs.order_by("display_name", "id").values_list("pk", "updated_at")[
-        offset : offset + limit
-    ]
+    if rare:
+        # A specialty few members have: sorted by an expression equal to the name (so the
+        # same order) that no index serves, PostgreSQL takes the specialty's members from the
+        # (tag, profile) index and sorts them; ordered by the bare column it walked the name
+        # index probing every member for the specialty (175,000 rows, 600 ms for one with 591
+        # members whose names cluster late in the alphabet: docs/benchmarks.md, session 5).
+        qs = qs.annotate(_name_sort=Concat("display_name", Value(""))).order_by("_name_sort", "id")
+    else:
+        qs = qs.order_by("display_name", "id")
+    return qs.values_list("pk", "updated_at")[offset : offset + limit]
 
 
 #: The directory's and the search API's commonest shapes (a member browsing, by name and/or
 #: specialty) compiled once per page shape; other filters build the query with the ORM.
-def _search_sentinels(shape: tuple[bool, bool, int, int]) -> dict[str, Any]:
-    has_q, has_specialty, _, _ = shape
+def _search_sentinels(shape: tuple[bool, bool, bool, int, int]) -> dict[str, Any]:
+    has_q, has_specialty, _, _, _ = shape
     sentinels: dict[str, Any] = {"viewer_id": SENTINEL_ID}
     if has_q:
         sentinels["q"] = SENTINEL_TEXT
@@ -263,14 +285,28 @@ def member_search_page(*, viewer: Any, filters: MemberFilters, page: int, size: 
         specialty_id = found
     size = max(1, min(size, MAX_PAGE_SIZE))
     page = max(1, min(page, MAX_PAGE_NUMBER))
-    shape = (bool(filters.q), bool(filters.specialty), (page - 1) * size, size + 1)
-    rows = SEARCH_ROWS.rows(
-        shape,
-        viewer_id=viewer.pk,
-        q=filters.q.strip(),
-        specialty_id=specialty_id,
-        using=router.db_for_read(Profile),
-    )
+    rare = bool(specialty_id) and _tag_size(Specialty, "specialties", specialty_id) <= SMALL_FILTER
+    shape = (bool(filters.q), bool(filters.specialty), rare, (page - 1) * size, size + 1)
+    q = filters.q.strip()
+
+    def compute(viewer_id: int) -> list[tuple[Any, ...]]:
+        return SEARCH_ROWS.rows(
+            shape,
+            viewer_id=viewer_id,
+            q=q,
+            specialty_id=specialty_id,
+            using=router.db_for_read(Profile),
+        )
+
+    rows: list[Any] | None = None
+    if q or specialty_id:  # searches: the page of ids is shared (``search_cache``)
+        from .search_cache import cached_search_rows
+
+        rows = cached_search_rows(
+            shape, viewer_id=viewer.pk, q=q, specialty_id=specialty_id, compute=compute
+        )
+    if rows is None:
+        rows = compute(viewer.pk)
     return Page(items=rows[:size], number=page, size=size, has_next=len(rows) > size)
 
 

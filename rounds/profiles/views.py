@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rounds.core.errors import ApplicationError, NotFound, ValidationFailed
-from rounds.core.fragments import cached_fragment, cached_fragments, fragment_version
+from rounds.core.fragments import cached_fragment, cached_fragments, fragment_version, render_page
 from rounds.core.guidance import NETWORK_TYPES
 from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, map_errors, require_valid_id
@@ -238,10 +238,8 @@ def profile_detail(request: HttpRequest, handle: str) -> HttpResponse:
     viewer = request.user
     profile = access_profile_by_handle(viewer, handle)
     location = _location(profile)
-    context = {
-        "profile": profile,
+    private = {
         "is_owner": is_owner(viewer, profile),
-        "public": profile_public_html(profile),
         "languages": [LANGUAGES.get(code, code) for code in profile.languages or []],
         "email": profile.user.email
         if can_see_field(viewer, profile, profile.email_visibility)
@@ -249,9 +247,26 @@ def profile_detail(request: HttpRequest, handle: str) -> HttpResponse:
         "phone": profile.phone if can_see_field(viewer, profile, profile.phone_visibility) else "",
         "location": location if can_see_field(viewer, profile, profile.location_visibility) else "",
         "can_verify": can_verify_npi(viewer),
-        "relationship": relationship_between(viewer=viewer, other=profile.user),
     }
-    return render(request, "profiles/detail.html", context)
+    relationship = relationship_between(viewer=viewer, other=profile.user)
+    # The page is cached per viewer under the profile's stamp, every per-viewer value shown
+    # and the relationship's stamp; the public parts are themselves cached per profile stamp.
+    return render_page(
+        request,
+        "profiles/detail.html",
+        lambda: {
+            **private,
+            "profile": profile,
+            "public": profile_public_html(profile),
+            "relationship": relationship,
+        },
+        key_parts=(
+            profile.pk,
+            profile.updated_at.timestamp(),
+            tuple(private.items()),
+            relationship.stamp(),
+        ),
+    )
 
 
 @require_POST
@@ -670,21 +685,42 @@ def directory(request: HttpRequest) -> HttpResponse:
         page=_page_number(request),
         size=settings.DIRECTORY_PAGE_SIZE,
     )
-    page = Page(
-        items=member_card_html(rows.items),
-        number=rows.number,
-        size=rows.size,
-        has_next=rows.has_next,
-    )
     organization = _organization_or_none(request.user, filters.organization)
-    context = {
-        "form": form,
-        "filters": filters,
-        "page": page,
-        "organization": organization,
-        "filter_form_key": _filter_form_key(request, organization),
-    }
-    return render_page_or_fragment(request, template, fragment="results-response", context=context)
+
+    def context() -> dict[str, Any]:
+        page = Page(
+            items=member_card_html(rows.items),
+            number=rows.number,
+            size=rows.size,
+            has_next=rows.has_next,
+        )
+        return {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "organization": organization,
+            "filter_form_key": _filter_form_key(request, organization),
+        }
+
+    if is_htmx(request):
+        return render_page_or_fragment(
+            request, template, fragment="results-response", context=context()
+        )
+    # The whole page per viewer under the result rows' stamps (the cards show only what the
+    # rows' updated_at stamps) and the named organization; filters are in the URL.
+    return render_page(
+        request,
+        template,
+        context,
+        key_parts=(
+            tuple((pk, stamp.timestamp()) for pk, stamp in rows.items),
+            rows.number,
+            rows.has_next,
+            (organization.pk, organization.name, organization.updated_at.timestamp())
+            if organization is not None
+            else None,
+        ),
+    )
 
 
 @require_GET

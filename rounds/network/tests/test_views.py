@@ -22,6 +22,7 @@ from rounds.network.models import (
 )
 from rounds.network.services import (
     block,
+    connection_remove,
     connection_request_send,
     connection_set_label,
     connection_set_type,
@@ -1167,3 +1168,51 @@ def test_organization_based_operational_proposal_is_shown(client, alice, bob):
     login(client, alice)
     page = html(client.get(reverse("network:connection", args=["bob"])))
     assert "Proposed: Operational" in page
+
+
+def test_plain_connections_page_rows_match_the_orm_rows(alice, bob, carol):
+    """The connections page's unfiltered list reads compiled rows: the same rows, in the same
+    order and pages, as ``connection_rows_for``; the counts as the grouped ORM query."""
+    from rounds.network.selectors import (
+        ConnectionRow,
+        connection_counts_for,
+        connection_rows_for,
+        connection_rows_plain_page,
+    )
+
+    connect(alice.user, bob.user)
+    connect(alice.user, carol.user)
+    connection_set_type(actor=alice.user, other_id=carol.user.pk, network_type="strategic")
+    orm = [ConnectionRow(*row) for row in connection_rows_for(viewer=alice.user)]
+    assert len(orm) == 2
+    assert connection_rows_plain_page(viewer=alice.user, page=1, size=20) == (orm, False)
+    assert connection_rows_plain_page(viewer=alice.user, page=1, size=1) == (orm[:1], True)
+    assert connection_rows_plain_page(viewer=alice.user, page=2, size=1) == (orm[1:], False)
+    assert connection_counts_for(viewer=alice.user) == {
+        "operational": 0,
+        "personal": 1,
+        "strategic": 1,
+    }
+
+
+def test_cached_connections_page_shows_every_change(as_alice, alice, bob, carol):
+    """The connections page is cached whole per viewer: a new connection, a label and a type
+    change and a removal show on the next request."""
+    url = reverse("network:connections")
+    connect(alice.user, bob.user)
+    html = as_alice.get(url).content.decode()
+    assert bob.display_name in html and carol.display_name not in html
+    warm = as_alice.get(url)
+    assert not [t for t in warm.templates if t.name]  # from the page cache
+    assert bob.display_name in warm.content.decode()
+    connect(alice.user, carol.user)
+    html = as_alice.get(url).content.decode()
+    assert carol.display_name in html
+    connection_set_label(actor=alice.user, other_id=bob.user.pk, label="mentor")
+    labelled = as_alice.get(url).content.decode()
+    assert labelled.count("Mentor") > html.count("Mentor")
+    connection_set_type(actor=alice.user, other_id=bob.user.pk, network_type="operational")
+    retyped = as_alice.get(url)
+    assert [t for t in retyped.templates if t.name]  # rendered again, not the cached page
+    connection_remove(actor=alice.user, other_id=carol.user.pk)
+    assert carol.display_name not in as_alice.get(url).content.decode()

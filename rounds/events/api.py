@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Query, Router, Status
 
 from rounds.core.api_utils import (
@@ -22,15 +23,17 @@ from rounds.core.api_utils import (
     member_auth,
     optional_auth,
     page_out,
+    trusted_json,
     viewer_of,
 )
 from rounds.core.errors import Forbidden, NotFound
 from rounds.core.pagination import paginate
 from rounds.guard.schemas import GuardErrorOut
 
-from . import policies, selectors, services
-from .access import access_event
+from . import page, policies, selectors, services
+from .access import access_event, read_event
 from .models import Event
+from .rows import discover_page
 from .schemas import (
     CLEARABLE,
     AttendanceIn,
@@ -48,8 +51,10 @@ from .schemas import (
     RosterParams,
     ShiftIn,
     ShiftOut,
+    Urls,
     VisibilityIn,
     event_out,
+    event_row_out,
     member_ref,
     registration_out,
     roster_entry_out,
@@ -63,14 +68,7 @@ READ_ERRORS = error_responses(401, 403, 404, 422)
 
 
 def _detail(request: HttpRequest, event: Event, viewer: Any) -> dict[str, Any]:
-    selectors.event_details(event)
-    return event_out(
-        request,
-        event,
-        viewer,
-        detail=True,
-        co_organizers=selectors.co_organizers(event=event),
-    )
+    return event_out(request, event, viewer, detail=True, details=page.details(event))
 
 
 def _reloaded(event: Event, viewer: Any) -> Event:
@@ -97,7 +95,7 @@ def _require(allowed: bool, message: str = services.ORGANIZERS_ONLY) -> None:
         "`topic`, `skill` (slugs), `cme`, `q` (words in the title)."
     ),
 )
-def event_list(request: HttpRequest, params: Query[DiscoveryParams]) -> dict[str, Any]:
+def event_list(request: HttpRequest, params: Query[DiscoveryParams]) -> HttpResponse:
     viewer = viewer_of(request)
     filters = selectors.DiscoveryFilters(
         kind=params.kind or "",
@@ -111,12 +109,10 @@ def event_list(request: HttpRequest, params: Query[DiscoveryParams]) -> dict[str
         skill=params.skill,
         q=params.q,
     )
-    page = paginate(
-        selectors.discover(viewer=viewer, filters=filters),
-        page=params.page,
-        size=params.page_size,
-    )
-    return page_out(page, lambda event: event_out(request, event, viewer))
+    page = discover_page(viewer=viewer, filters=filters, page=params.page, size=params.page_size)
+    urls, now = Urls(request), timezone.now()
+    payload = page_out(page, lambda row: event_row_out(urls, row, viewer, now=now))
+    return trusted_json(payload, PageOut[EventOut])
 
 
 @router.get(
@@ -166,9 +162,9 @@ def event_create(request: HttpRequest, payload: EventIn) -> Status[dict[str, Any
     summary="An event",
     description="The join link only for organizers and members going.",
 )
-def event_detail(request: HttpRequest, event_id: int) -> dict[str, Any]:
+def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
     viewer = viewer_of(request)
-    return _detail(request, access_event(viewer, event_id), viewer)
+    return trusted_json(_detail(request, read_event(viewer, event_id), viewer), EventOut)
 
 
 @router.patch(
@@ -424,9 +420,9 @@ def registration_delete(request: HttpRequest, event_id: int) -> dict[str, Any]:
         "registrants). Registrants: the registrants who chose to be listed. Others: 403."
     ),
 )
-def roster(request: HttpRequest, event_id: int, params: Query[RosterParams]) -> dict[str, Any]:
+def roster(request: HttpRequest, event_id: int, params: Query[RosterParams]) -> HttpResponse:
     viewer = viewer_of(request)
-    event = access_event(viewer, event_id)
+    event = read_event(viewer, event_id)
     if not policies.can_see_roster(viewer, event):
         raise Forbidden("The attendee list is for the organizers and the registrants.")
     page = selectors.roster_page(
@@ -436,7 +432,9 @@ def roster(request: HttpRequest, event_id: int, params: Query[RosterParams]) -> 
         page=params.page,
         size=params.page_size,
     )
-    return page_out(page, lambda row: roster_entry_out(request, row))
+    urls = Urls(request)
+    payload = page_out(page, lambda row: roster_entry_out(request, row, urls=urls))
+    return trusted_json(payload, PageOut[RosterEntryOut])
 
 
 @router.put(

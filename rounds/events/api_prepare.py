@@ -18,7 +18,7 @@ from rounds.guard.schemas import GuardErrorOut
 from rounds.network.schemas import member_summary_out
 
 from . import preparation, recommend, selectors_prepare
-from .access import access_event
+from .access import access_event, read_event
 from .models import Event
 from .policies import registration_of
 from .schemas_prepare import (
@@ -50,9 +50,11 @@ _EVENT_ID = Path(..., description="The event's id.")
 _HANDLE = Path(..., description="The attendee's handle.")
 
 
-def _preparing(request: HttpRequest, event_id: int) -> tuple[Any, Event]:
+def _preparing(request: HttpRequest, event_id: int, *, read: bool = False) -> tuple[Any, Event]:
+    """The viewer and the event they prepare for (403 unless a registrant). ``read``: a GET,
+    through ``read_event`` (compiled once per process); writes keep ``access_event``."""
     viewer = viewer_of(request)
-    event = access_event(viewer, event_id)
+    event = read_event(viewer, event_id) if read else access_event(viewer, event_id)
     if not preparation.can_prepare(viewer, event):
         raise Forbidden(preparation.NOT_REGISTERED)
     return viewer, event
@@ -107,7 +109,7 @@ def follow_ups(request: HttpRequest) -> Any:
     description="Registrants only (403 otherwise); private to you.",
 )
 def goal_get(request: HttpRequest, event_id: int = _EVENT_ID) -> Any:
-    viewer, event = _preparing(request, event_id)
+    viewer, event = _preparing(request, event_id, read=True)
     registration = registration_of(viewer, event)
     assert registration is not None
     return goal_out(registration, selectors_prepare.goal_tags_of(registration))
@@ -148,7 +150,7 @@ def goal_put(request: HttpRequest, body: GoalIn, event_id: int = _EVENT_ID) -> A
     ),
 )
 def who_to_meet(request: HttpRequest, params: Query[PageParams], event_id: int = _EVENT_ID) -> Any:
-    viewer, event = _preparing(request, event_id)
+    viewer, event = _preparing(request, event_id, read=True)
     page = selectors_prepare.who_to_meet_page(
         viewer=viewer, event=event, page=params.page, size=params.page_size
     )

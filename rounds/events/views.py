@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,9 @@ from rounds.core.http import apply_service_errors, map_errors, require_valid_id
 from rounds.core.pagination import paginate, parse_positive_int
 from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
 
+from . import page as page_reads
 from . import policies, selectors, services
-from .access import access_event
+from .access import access_event, read_event
 from .forms import (
     CancelForm,
     CoOrganizerForm,
@@ -38,6 +40,7 @@ from .forms import (
     VisibilityForm,
 )
 from .models import Event, Kind, Phase, RegistrationState
+from .rows import discover_page
 
 PAGE_SIZE = 20
 ROSTER_PAGE_SIZE = 50
@@ -93,17 +96,44 @@ def filters_from(data: dict[str, Any]) -> selectors.DiscoveryFilters:
     )
 
 
-def _card_template_digest() -> str:
+def _template_digest(name: str = "_event_card_body.html") -> str:
     folders: Any = settings.TEMPLATES[0]["DIRS"]
     folder = Path(folders[0]) / "events"
-    return hashlib.sha256((folder / "_event_card_body.html").read_bytes()).hexdigest()[:10]
+    return hashlib.sha256((folder / name).read_bytes()).hexdigest()[:10]
 
 
 #: Digest of the card body template, so a deploy that changes it never reads old cards.
-CARD_VERSION = _card_template_digest()
+CARD_VERSION = _template_digest()
+#: The same for the list's filters (``includes/field.html`` is in ``fragment_version()``).
+FILTERS_VERSION = _template_digest("_filters.html")
+CARD_ITEM_VERSION = _template_digest("_event_card.html")
+#: Longest query (all filter values together) whose filters' HTML is cached.
+MAX_CACHED_FILTERS = 300
 
 
-def _card_key(event: Event, zone: str, language: str) -> str:
+def filters_html(request: HttpRequest, form: DiscoveryForm) -> str:
+    """The list's filter form rendered (~4 ms for its ten fields), cached under the values it
+    was bound to: the HTML is a function of them alone (a GET form, no token; labels,
+    choices and errors come from the code and those values). Long free text is rendered
+    every time (no cache entry per arbitrary search)."""
+    values = tuple((name, tuple(request.GET.getlist(name))) for name in form.fields)
+    size = sum(len(value) for _name, given in values for value in given)
+
+    def render() -> str:
+        return render_to_string("events/_filters.html", {"form": form})
+
+    if size > MAX_CACHED_FILTERS:
+        return mark_safe(render())  # noqa: S308  rendered by our template (autoescaped)
+    raw = repr((FILTERS_VERSION, translation.get_language() or "", values)).encode()
+    key = f"evfilters:{fragment_version()}:{hashlib.sha256(raw).hexdigest()}"
+    html = cache.get(key)
+    if html is None:
+        html = render()
+        cache.set(key, html, timeout=FRAGMENT_TIMEOUT)
+    return mark_safe(html)  # noqa: S308  rendered by our template (autoescaped)
+
+
+def _card_key(event: Any, zone: str, language: str) -> str:
     """The key names the event (pk, ``updated_at``) **and** a digest of every value the card
     body shows, so nothing written around the services (``going_count`` is kept with
     ``.update()``; a group or organization renamed) can serve an old card; plus the viewer's
@@ -135,7 +165,7 @@ def _card_key(event: Event, zone: str, language: str) -> str:
     )
 
 
-def with_card_html(events: Iterable[Event]) -> None:
+def with_card_html(events: Iterable[Any]) -> None:
     """Set ``card_body`` on each event: the viewer-independent part of its card
     (``events/_event_card_body.html``), cached (one round trip to read, one to write the missing).
     The viewer's own bits ("You are going") stay in ``_event_card.html``. Only events the
@@ -159,6 +189,36 @@ def with_card_html(events: Iterable[Event]) -> None:
         cache.set_many(fresh, timeout=FRAGMENT_TIMEOUT)
 
 
+#: Stands for a card's body while its wrapper (``_event_card.html``) is rendered.
+_BODY_MARK = "\x00event-card-body\x00"
+_CARD_WRAPPERS: dict[tuple[str, str, str | None], tuple[str, str]] = {}
+
+
+@dataclass
+class _CardStub:
+    card_body: str
+    viewer_state: str | None
+
+
+def with_card_items(events: Iterable[Any]) -> None:
+    """Set ``card_item`` on each event: its whole ``<li>`` (``_event_card.html``) from the
+    cached body and the viewer's state. The wrapper depends on that state alone (one of
+    five), so it is rendered once per process and state (and card template version) rather
+    than included per card (~0.15 ms each)."""
+    for event in events:
+        state = getattr(event, "viewer_state", None) or None
+        key = (CARD_VERSION, CARD_ITEM_VERSION, state)
+        parts = _CARD_WRAPPERS.get(key)
+        if parts is None:
+            html = render_to_string(
+                "events/_event_card.html",
+                {"event": _CardStub(mark_safe(_BODY_MARK), state)},  # noqa: S308  a constant
+            )
+            head, tail = html.split(_BODY_MARK)
+            parts = _CARD_WRAPPERS[key] = (head, tail)
+        event.card_item = mark_safe(f"{parts[0]}{event.card_body}{parts[1]}")  # noqa: S308
+
+
 @require_GET
 @map_errors
 def discover(request: HttpRequest) -> HttpResponse:
@@ -166,13 +226,15 @@ def discover(request: HttpRequest) -> HttpResponse:
     form = DiscoveryForm(request.GET)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
-    qs = selectors.discover(viewer=request.user, filters=filters_from(data))
-    page = paginate(qs, page=_page_number(request), size=PAGE_SIZE)
+    page = discover_page(
+        viewer=request.user, filters=filters_from(data), page=_page_number(request), size=PAGE_SIZE
+    )
     with_card_html(page.items)
+    with_card_items(page.items)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "form": form,
+        "filters_html": filters_html(request, form),
         "page": page,
         "filtered": any(data.get(name) for name in form.fields),
         "query": query.urlencode(),
@@ -235,25 +297,135 @@ def event_create(request: HttpRequest) -> HttpResponse:
     return render(request, "events/form.html", {"form": form}, status=status)
 
 
+SHARED_VERSION = "".join(
+    _template_digest(name)
+    for name in ("_detail_head.html", "_detail_when.html", "_detail_about.html", "_when.html")
+)
+_SHARED_PARTS = ("head", "when", "about")
+
+
+def _shown_digest(values: Any) -> str:
+    return hashlib.sha256(repr(values).encode()).hexdigest()
+
+
+def event_shared_html(
+    event: Event, details: Any, *, phase: str, can_see_join_link: bool
+) -> dict[str, Any]:
+    """The parts of the event page that are the same for every viewer who may see it (its
+    head, when and where, about and details), rendered from ``_detail_*.html`` and cached
+    under a digest of **every value they show** (so an edit, a renamed organizer or
+    co-organizer, a new shift or a shift's count, a tag change or the phase moving on all
+    read new HTML), the viewer's zone and language, and whether the viewer may see the join
+    link (the only viewer-dependent thing in them). Who may see the event at all was decided
+    by ``read_event`` before this is called."""
+    organizer = event.organizer
+    profile = getattr(organizer, "profile", None) if organizer is not None else None
+    group = event.group if event.group_id else None
+    organization = event.organization if event.organization_id else None
+    shown = (
+        event.pk,
+        event.updated_at.timestamp(),
+        event.title,
+        event.kind,
+        event.state,
+        phase,
+        event.moderation_state,
+        event.moderation_reason,
+        event.cancel_reason,
+        event.starts_at.timestamp(),
+        event.ends_at.timestamp(),
+        event.time_zone,
+        event.is_online,
+        event.venue,
+        event.address,
+        event.city,
+        event.country,
+        event.join_url if can_see_join_link else bool(event.join_url),
+        can_see_join_link,
+        event.registration_deadline.timestamp() if event.registration_deadline else None,
+        event.description_html,
+        str(event.cme_credits),
+        (profile.handle, profile.display_name) if profile else None,
+        (group.slug, group.name) if group else None,
+        (organization.slug, organization.name) if organization else None,
+        [(t.slug, t.name) for t in details.specialties],
+        [(t.slug, t.name) for t in details.topics],
+        [(t.slug, t.name) for t in details.skills],
+        [(r.handle, r.display_name) for r in details.co_organizers],
+        [
+            (
+                s.pk,
+                s.title,
+                s.starts_at.timestamp(),
+                s.ends_at.timestamp(),
+                s.capacity,
+                s.going_count,
+            )
+            for s in details.shifts
+        ],
+        timezone.get_current_timezone_name(),
+        translation.get_language() or "",
+    )
+    key = f"evpage:{fragment_version()}:{SHARED_VERSION}:{event.pk}:{_shown_digest(shown)}"
+    parts = cache.get(key)
+    if parts is None:
+        context = {
+            "event": event,
+            "phase": phase,
+            "details": details,
+            "co_organizers": details.co_organizers,
+            "shifts": details.shifts,
+            "can_see_join_link": can_see_join_link,
+        }
+        parts = {
+            name: str(render_to_string(f"events/_detail_{name}.html", context))
+            for name in _SHARED_PARTS
+        }
+        cache.set(key, parts, timeout=FRAGMENT_TIMEOUT)
+    return {name: mark_safe(parts[name]) for name in _SHARED_PARTS}  # noqa: S308
+
+
+_VISIBILITY_FIELDS: dict[tuple[str, str], str] = {}
+
+
+def visibility_field_html(value: str) -> str:
+    """The roster-visibility field of the event page, rendered once per process and value
+    (it shows nothing else; ``includes/`` templates are in ``fragment_version()``)."""
+    key = (fragment_version(), value)
+    html = _VISIBILITY_FIELDS.get(key)
+    if html is None:
+        form = VisibilityForm(initial={"roster_visibility": value})
+        html = str(render_to_string("includes/field.html", {"field": form["roster_visibility"]}))
+        if len(_VISIBILITY_FIELDS) > 16:
+            _VISIBILITY_FIELDS.clear()
+        _VISIBILITY_FIELDS[key] = html
+    return mark_safe(html)  # noqa: S308  rendered by our template (autoescaped)
+
+
 @require_GET
 @map_errors
 def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
     """The event page: what, when (viewer's zone + event zone), where, who organizes, register,
     and the attendee list for those who may see it."""
     viewer = request.user
-    event = selectors.event_details(access_event(viewer, require_valid_id(event_id)))
+    event = read_event(viewer, require_valid_id(event_id))
+    details = page_reads.details(event)
     registration = policies.registration_of(viewer, event)
     can_manage = policies.can_edit(viewer, event)
     roster_preview: list[Any] = []
     if policies.can_see_roster(viewer, event):
-        roster_preview = selectors.roster_preview(
+        roster_preview = page_reads.roster_preview(
             viewer=viewer, event=event, limit=ROSTER_PREVIEW + 1
         )
     now = timezone.now()
     phase = event.phase_at(now)
     deadline_passed = event.registration_deadline is not None and event.registration_deadline <= now
+    can_see_join_link = policies.can_see_join_link(viewer, event)
     context = {
         "event": event,
+        "shared": event_shared_html(
+            event, details, phase=phase, can_see_join_link=can_see_join_link
+        ),
         "phase": phase,
         "registration": registration,
         "waitlist_position": selectors.waitlist_position(registration),
@@ -262,19 +434,19 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
         "can_manage_registrations": policies.can_manage_registrations(viewer, event),
         "can_cancel": policies.can_cancel(viewer, event),
         "is_organizer": policies.is_organizer(viewer, event),
-        "can_see_join_link": policies.can_see_join_link(viewer, event),
+        "can_see_join_link": can_see_join_link,
         "can_see_roster": policies.can_see_roster(viewer, event),
         "registration_open": phase == Phase.UPCOMING and not deadline_passed,
         "deadline_passed": deadline_passed,
         "roster_preview": roster_preview[:ROSTER_PREVIEW],
         "roster_more": len(roster_preview) > ROSTER_PREVIEW,
-        "co_organizers": selectors.co_organizers(event=event),
-        "shifts": list(event.shifts.all()),
-        "visibility_form": VisibilityForm(
-            initial={"roster_visibility": registration.roster_visibility}
-        )
+        "details": details,
+        "co_organizers": details.co_organizers,
+        "shifts": details.shifts,
+        "visibility_form": registration is not None,
+        "visibility_field": visibility_field_html(registration.roster_visibility)
         if registration is not None
-        else None,
+        else "",
         "is_volunteering": event.kind == Kind.VOLUNTEERING,
         "same_zone": event.time_zone == timezone.get_current_timezone_name(),
         "now": now,
@@ -499,7 +671,7 @@ def register_visibility(request: HttpRequest, event_id: int) -> HttpResponse:
 def roster(request: HttpRequest, event_id: int) -> HttpResponse:
     """Organizers: everyone registered (hidden ones marked). Registrants: the registrants who
     chose to be listed. Anyone else: 403 (the event itself is visible to them)."""
-    event = access_event(request.user, require_valid_id(event_id))
+    event = read_event(request.user, require_valid_id(event_id))
     if not policies.can_see_roster(request.user, event):
         raise Forbidden("The attendee list is for the organizers and the registrants.")
     state = request.GET.get("state", "")
@@ -512,6 +684,9 @@ def roster(request: HttpRequest, event_id: int) -> HttpResponse:
         page=_page_number(request),
         size=ROSTER_PAGE_SIZE,
     )
+    for row in page.items:
+        profile = getattr(row.user, "profile", None)
+        row.profile_url = page_reads.member_path(profile.handle) if profile else ""  # type: ignore[attr-defined]
     context = {
         "event": event,
         "page": page,

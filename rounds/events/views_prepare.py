@@ -26,7 +26,7 @@ from rounds.core.pagination import parse_positive_int
 from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
 
 from . import preparation, recommend, selectors_prepare
-from .access import access_event
+from .access import access_event, read_event
 from .forms_prepare import CandidateSearchForm, ConnectForm, FollowUpForm, GoalForm, MetNoteForm
 from .models import Event, State
 
@@ -80,7 +80,8 @@ def _require_attending(user: Any, event: Event) -> None:
 @map_errors
 def prepare(request: HttpRequest, event_id: int) -> HttpResponse:
     """GET: the member's goal form and who to meet, best fit first. POST: save the goal."""
-    event = access_event(request.user, event_id)
+    load = read_event if request.method == "GET" else access_event
+    event = load(request.user, event_id)
     _require_preparing(request.user, event)
     from .policies import registration_of
 

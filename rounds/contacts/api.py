@@ -20,6 +20,7 @@ from rounds.core.api_utils import (
     error_responses,
     member_auth,
     page_out,
+    trusted_json,
     viewer_of,
 )
 from rounds.core.errors import ValidationFailed
@@ -51,7 +52,7 @@ from .schemas import (
     TagOut,
     TagPatchIn,
     contact_out,
-    due_item_out,
+    due_row_out,
     import_out,
     import_row_out,
     note_out,
@@ -61,7 +62,7 @@ from .selectors import (
     cadence_of,
     contact_list_for,
     contacts_for_export,
-    due_list_for,
+    due_rows_for,
     import_list_for,
     note_list_for,
     notebook_settings_for,
@@ -148,9 +149,13 @@ def contact_create(request: HttpRequest, payload: ContactIn) -> Status[dict[str,
         "archived. Keyset pagination: pass `next_cursor` as `cursor` until it is null."
     ),
 )
-def due_list(request: HttpRequest, params: Query[DueParams]) -> dict[str, Any]:
-    page = due_list_for(viewer=viewer_of(request), cursor=params.cursor, limit=params.limit)
-    return {"items": [due_item_out(item) for item in page.items], "next_cursor": page.next_cursor}
+def due_list(request: HttpRequest, params: Query[DueParams]) -> HttpResponse:
+    page = due_rows_for(viewer=viewer_of(request), cursor=params.cursor, limit=params.limit)
+    payload = {
+        "items": [due_row_out(contact, days) for contact, days in page.items],
+        "next_cursor": page.next_cursor,
+    }
+    return trusted_json(payload, DuePageOut)
 
 
 @router.get(

@@ -13,7 +13,7 @@ from rounds.network.models import NetworkType
 from rounds.profiles.schemas import InSchema
 
 from .models import MAX_CADENCE, MIN_CADENCE, Contact, ContactImport, ContactNote, ContactTag
-from .selectors import Cadence, DueItem, show_member_profiles
+from .selectors import Cadence, DueItem, DueRow, show_member_profiles
 from .services import (
     MAX_EMAIL,
     MAX_HOW_MET,
@@ -241,6 +241,42 @@ class DuePageOut(Schema):
 
 def due_item_out(item: DueItem) -> dict[str, Any]:
     return {"days_overdue": item.days_overdue, "contact": contact_out(item.contact)}
+
+
+def due_row_out(contact: DueRow, days: int) -> dict[str, Any]:
+    """``due_item_out`` for a ``selectors.DueRow`` (``selectors.due_rows_for``)."""
+    profile = contact.shown_profile
+    return {
+        "days_overdue": days,
+        "contact": {
+            "id": contact.pk,
+            "name": contact.name,
+            "organization": contact.organization,
+            "title": contact.title,
+            "email": contact.email,
+            "phone": contact.phone,
+            "url": contact.url,
+            "how_met": contact.how_met,
+            "member": (
+                {"handle": profile.handle, "display_name": profile.display_name}
+                if profile
+                else None
+            ),
+            "connected": contact.connected,
+            "network_type": contact.network_type,
+            "cadence_days": contact.cadence_days,
+            "cadence": None,
+            "last_interaction_at": contact.last_interaction_at,
+            "due_at": contact.due_at,
+            "snoozed_until": contact.snoozed_until,
+            "archived": contact.archived,
+            "source": contact.source,
+            "linkedin_connected_on": contact.linkedin_connected_on,
+            "tags": [{"id": pk, "name": name} for pk, name in contact.tag_refs],
+            "created_at": contact.created_at,
+            "updated_at": contact.updated_at,
+        },
+    }
 
 
 # --- tags and settings ------------------------------------------------------------------------

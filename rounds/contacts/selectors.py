@@ -272,3 +272,223 @@ def contacts_for_export(*, viewer: Any, contact_id: int | None = None) -> QueryS
         .prefetch_related(_tags_prefetch())
         .order_by("name", "id")
     )
+
+
+# --- due to reconnect as values (compiled) -------------------------------------------------------
+#
+# The due list is the notebook's daily read (its page, the home page, the app). Built with the
+# ORM a page cost three querysets (contacts with their members' profiles, the hidden members,
+# the tags) and ~70 model instances; here it is two queries compiled once per process
+# (``rounds.core.compiled``): the page of contacts with, for member contacts, the member's
+# name and photo and whether the owner may see them (``hidden_member_ids`` as annotations),
+# then the tags of the page's contacts. The rows are ``DueRow``s that the API and the page read
+# like contacts (tests compare both paths).
+
+
+@dataclass(slots=True)
+class ShownProfile:
+    """The member's profile as a due row shows it (name, handle, photo)."""
+
+    handle: str
+    display_name: str
+    avatar: Any  # a FieldFile of no instance: only its URL and truthiness are used
+
+
+@dataclass(slots=True)
+class DueRow:
+    """A contact as the due list shows it (``contact_out`` and ``_due_item.html`` read it)."""
+
+    pk: int
+    name: str
+    organization: str
+    title: str
+    email: str
+    phone: str
+    url: str
+    how_met: str
+    member_id: int | None
+    connected: bool
+    network_type: str
+    cadence_days: int | None
+    last_interaction_at: dt.datetime | None
+    due_at: dt.datetime
+    snoozed_until: dt.datetime | None
+    archived: bool
+    source: str
+    linkedin_connected_on: dt.date | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    shown_profile: ShownProfile | None
+    tag_refs: list[tuple[int, str]]
+
+
+_DUE_COLUMNS = (
+    "id",
+    "name",
+    "organization",
+    "title",
+    "email",
+    "phone",
+    "url",
+    "how_met",
+    "member_id",
+    "connected",
+    "network_type",
+    "cadence_days",
+    "last_interaction_at",
+    "due_at",
+    "snoozed_until",
+    "archived",
+    "source",
+    "linkedin_connected_on",
+    "created_at",
+    "updated_at",
+    "member__is_active",
+    "member__deletion_scheduled",
+    "member_blocks_owner",
+    "owner_blocks_member",
+    "member__profile__handle",
+    "member__profile__display_name",
+    "member__profile__avatar",
+)
+
+#: Stand-ins for the horizon and the cursor's due date (two different instants).
+_HORIZON = dt.datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC)
+_AFTER_AT = dt.datetime(2001, 2, 3, 4, 5, 7, 789012, tzinfo=dt.UTC)
+
+
+def _due_rows(
+    shape: tuple[int, bool],
+    *,
+    viewer_id: int,
+    horizon: dt.datetime,
+    after_at: dt.datetime | None = None,
+    after_id: int | None = None,
+) -> QuerySet[Contact]:
+    """``due_queryset``'s contacts as ``_DUE_COLUMNS`` values, after a cursor when paged."""
+    from django.db.models import Exists, OuterRef
+
+    from rounds.network.models import Block
+
+    limit, paged = shape
+    qs = Contact.objects.filter(owner_id=viewer_id, archived=False, due_at__lte=horizon)
+    if paged:
+        qs = qs.filter(Q(due_at__gt=after_at) | Q(due_at=after_at, pk__gt=after_id))
+    return (
+        qs.annotate(
+            member_blocks_owner=Exists(
+                Block.objects.filter(blocker_id=OuterRef("member_id"), blocked_id=viewer_id)
+            ),
+            owner_blocks_member=Exists(
+                Block.objects.filter(blocker_id=viewer_id, blocked_id=OuterRef("member_id"))
+            ),
+        )
+        .order_by("due_at", "id")
+        .values_list(*_DUE_COLUMNS)[:limit]
+    )
+
+
+def _due_sentinels(shape: tuple[int, bool]) -> dict[str, Any]:
+    from rounds.core.compiled import SENTINEL_ID
+
+    names: dict[str, Any] = {"viewer_id": SENTINEL_ID, "horizon": _HORIZON}
+    if shape[1]:
+        names.update(after_at=_AFTER_AT, after_id=SENTINEL_ID - 1)
+    return names
+
+
+def _tag_rows(shape: int, **ids: int) -> QuerySet[Any]:
+    through = Contact.tags.through
+    wanted = [ids[f"c{i}"] for i in range(shape)]
+    return (
+        through.objects.filter(contact_id__in=wanted)
+        .order_by("contacttag__name", "contacttag__id")
+        .values_list("contact_id", "contacttag_id", "contacttag__name")
+    )
+
+
+def _tag_sentinels(shape: int) -> dict[str, Any]:
+    from rounds.core.compiled import SENTINEL_ID
+
+    return {f"c{i}": SENTINEL_ID - i for i in range(shape)}
+
+
+def _compiled() -> tuple[Any, Any]:
+    from rounds.core.compiled import CompiledShapes
+
+    return (
+        CompiledShapes(_due_rows, sentinels=_due_sentinels),
+        CompiledShapes(_tag_rows, sentinels=_tag_sentinels, limit=256),
+    )
+
+
+#: The due list's two queries, compiled once per shape: (page size, paged) and the number of
+#: contacts on the page.
+DUE_ROWS, TAG_ROWS = _compiled()
+
+_AVATAR: Any = None
+
+
+def _avatar_file(name: str | None) -> Any:
+    global _AVATAR
+    if _AVATAR is None:
+        from rounds.profiles.models import Profile
+
+        _AVATAR = Profile._meta.get_field("avatar")
+    return _AVATAR.attr_class(None, _AVATAR, name or "")
+
+
+@dataclass(frozen=True, slots=True)
+class DueRowPage:
+    items: list[tuple[DueRow, int]]  # (row, days overdue)
+    next_cursor: str | None
+
+
+def due_rows_for(
+    *,
+    viewer: Any,
+    cursor: str = "",
+    limit: int = 20,
+    now: dt.datetime | None = None,
+    tags: bool = True,
+) -> DueRowPage:
+    """``due_list_for`` as ``DueRow``s (compiled queries, no model instances): the same
+    contacts, order, cursor and shown profiles; their tags unless ``tags`` is False (the
+    pages do not show them)."""
+    from django.db import router
+
+    now = now or timezone.now()
+    using = router.db_for_read(Contact)
+    values: dict[str, Any] = {"viewer_id": viewer.pk, "horizon": now + DUE_HORIZON}
+    if cursor:
+        after_at, after_id = decode_cursor(cursor)
+        values.update(after_at=after_at, after_id=after_id)
+    rows = DUE_ROWS.rows((limit + 1, bool(cursor)), using=using, **values)
+    page = rows[:limit]
+    tag_refs: dict[int, list[tuple[int, str]]] = {row[0]: [] for row in page}
+    if tags and page:
+        ids = {f"c{i}": row[0] for i, row in enumerate(page)}
+        for contact_id, tag_id, name in TAG_ROWS.rows(len(ids), using=using, **ids):
+            tag_refs[contact_id].append((tag_id, name))
+    items = []
+    for row in page:
+        active, leaving, blocks_owner, owner_blocks, handle, name, avatar = row[20:27]
+        shown = None
+        if (
+            row[8] is not None
+            and handle is not None
+            and active
+            and not leaving
+            and not blocks_owner
+            and not owner_blocks
+        ):
+            shown = ShownProfile(handle, name, _avatar_file(avatar))
+        contact = DueRow(*row[:20], shown, tag_refs[row[0]])  # type: ignore[call-arg]
+        items.append((contact, days_overdue(contact.due_at, now)))
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        delta = last[13] - EPOCH
+        micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        next_cursor = f"{micros}_{last[0]}"
+    return DueRowPage(items=items, next_cursor=next_cursor)

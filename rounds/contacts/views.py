@@ -9,19 +9,25 @@ one-click actions (the item is replaced by a short status).
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rounds.core.errors import ApplicationError, Conflict
+from rounds.core.fragments import cached_html_many
 from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, map_errors
 from rounds.core.pagination import MAX_PAGE_NUMBER, paginate, parse_positive_int
@@ -49,12 +55,14 @@ from .forms import (
 )
 from .models import Contact, ContactImport
 from .selectors import (
+    DueItem,
+    DuePage,
     cadence_of,
     contact_counts_for,
     contact_list_for,
     contacts_for_export,
     days_overdue,
-    due_list_for,
+    due_rows_for,
     import_list_for,
     note_list_for,
     notebook_settings_for,
@@ -528,17 +536,99 @@ def export_vcards(request: HttpRequest) -> HttpResponse:
 def due_list(request: HttpRequest) -> HttpResponse:
     """Contacts due to reconnect (and those due within a week), most overdue first."""
     cursor = str(request.GET.get("cursor", ""))[:100]
-    page = due_list_for(viewer=request.user, cursor=cursor, limit=DUE_PAGE_SIZE, whole=False)
+    rows = due_rows_for(viewer=request.user, cursor=cursor, limit=DUE_PAGE_SIZE, tags=False)
+    page = DuePage(
+        items=[DueItem(contact=c, days_overdue=days) for c, days in rows.items],  # type: ignore[arg-type]
+        next_cursor=rows.next_cursor,
+    )
+    return_to = request.get_full_path()
     context = {
         "page": page,
+        "items_html": _due_items_html(request, page.items, return_to),
         "cursor": cursor,
-        "return_to": request.get_full_path(),
+        "return_to": return_to,
         "quick_kinds": QUICK_LOG_KINDS,
         "counts": contact_counts_for(viewer=request.user) if not page.items else None,
     }
     return render_page_or_fragment(
         request, "contacts/due.html", fragment="results", context=context
     )
+
+
+def _template_digest(*names: str) -> str:
+    """A digest of the templates ``names`` and of the quick-log choices they show, for the
+    keys of HTML rendered from them: a deploy that changes one never reads the old HTML."""
+    from django.conf import settings
+
+    digest = hashlib.sha256(repr(QUICK_LOG_KINDS).encode())
+    folders: Any = settings.TEMPLATES[0]["DIRS"]
+    for folder in folders:
+        for name in names:
+            path = Path(folder) / name
+            if path.exists():
+                digest.update(name.encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+_DUE_ITEM = "contacts/_due_item.html"
+_DUE_ITEM_DIGEST = _template_digest(_DUE_ITEM, "contacts/_network_tag.html")
+
+
+#: Stands for the request's CSRF token in cached items (never cached itself).
+_TOKEN_SLOT = "due-items-csrf-token-slot"
+
+
+def _due_items_html(request: HttpRequest, items: list[Any], return_to: str) -> SafeString:
+    """Each due item's HTML from the per-viewer cache, rendered when missing. The key holds
+    the viewer, the page's address (the forms come back to it), the time zone (dates) and
+    every value the item shows, so a note, a snooze, an edit, a rename or a block that hides
+    the member's profile makes a new key."""
+    zone = timezone.get_current_timezone_name()
+    keyed = []
+    for index, item in enumerate(items):
+        contact, profile = item.contact, item.contact.shown_profile
+        shown = (
+            None
+            if profile is None
+            else (profile.handle, profile.display_name, profile.avatar.name or "")
+        )
+        last = contact.last_interaction_at
+        parts = (
+            "due-item/2",
+            _DUE_ITEM_DIGEST,
+            request.user.pk,
+            return_to,
+            zone,
+            contact.pk,
+            contact.name,
+            contact.title,
+            contact.organization,
+            contact.network_type,
+            last.timestamp() if last else None,
+            item.days_overdue,
+            shown,
+        )
+        keyed.append((index, parts))
+
+    def build(missing: list[Any]) -> dict[Any, str]:
+        return {
+            i: render_to_string(
+                _DUE_ITEM,
+                {
+                    "item": items[i],
+                    "return_to": return_to,
+                    "quick_kinds": QUICK_LOG_KINDS,
+                    "csrf_token": _TOKEN_SLOT,
+                },
+            )
+            for i in missing
+        }
+
+    html = "".join(cached_html_many(request, keyed, build))
+    if _TOKEN_SLOT in html:  # the request's token, put in once for the whole list
+        html = html.replace(_TOKEN_SLOT, get_token(request))
+    return mark_safe(html)  # noqa: S308 - rendered by our autoescaped template
 
 
 # --- tags and settings --------------------------------------------------------------------------

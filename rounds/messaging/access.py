@@ -51,3 +51,56 @@ def access_message_by_id(seat: Participant, message_id: int) -> Message:
     if message is None:
         raise NotFound(NO_MESSAGE)
     return message
+
+
+# --- the read path, compiled ------------------------------------------------------------------
+
+_SEAT_FIELDS = tuple(f.name for f in Participant._meta.concrete_fields)
+
+
+def _conversation_fields() -> tuple[str, ...]:
+    from .models import Conversation
+
+    return tuple(f.name for f in Conversation._meta.concrete_fields)
+
+
+def _seat_row(*, viewer_id: int, conversation_id: int) -> Any:
+    return Participant.objects.filter(
+        conversation_id=conversation_id, user_id=viewer_id
+    ).values_list(*_SEAT_FIELDS, *(f"conversation__{f}" for f in _conversation_fields()))[:1]
+
+
+def _compiled_seat() -> Any:
+    from rounds.core.compiled import SENTINEL_ID, CompiledQuery
+
+    return CompiledQuery(
+        _seat_row, sentinels={"viewer_id": SENTINEL_ID, "conversation_id": SENTINEL_ID - 1}
+    )
+
+
+#: Opening a conversation (its page, its messages through the API): one compiled query.
+SEAT_ROW = _compiled_seat()
+
+
+def access_conversation_for_read(viewer: Any, conversation_id: int) -> Participant:
+    """``access_conversation_by_id`` for reads: the same seat and conversation (the same
+    rule: only a participant, else NotFound), loaded by one compiled query."""
+    from django.db import router
+
+    from .models import Conversation
+
+    if viewer is None or not viewer.is_authenticated or not _valid_id(conversation_id):
+        raise NotFound(NO_CONVERSATION)
+    using = router.db_for_read(Participant)
+    rows = SEAT_ROW.rows(viewer_id=viewer.pk, conversation_id=conversation_id, using=using)
+    if not rows:
+        raise NotFound(NO_CONVERSATION)
+    values = rows[0]
+    count = len(_SEAT_FIELDS)
+    attnames = [f.attname for f in Participant._meta.concrete_fields]
+    seat = Participant.from_db(using, attnames, values[:count])
+    conversation = Conversation.from_db(
+        using, [f.attname for f in Conversation._meta.concrete_fields], values[count:]
+    )
+    seat.conversation = conversation
+    return seat

@@ -13,13 +13,13 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
-from rounds.core.api_utils import error_responses, member_auth, viewer_of
+from rounds.core.api_utils import error_responses, member_auth, trusted_json, viewer_of
 from rounds.core.errors import NotFound, ValidationFailed
 from rounds.guard.schemas import GuardErrorOut
 from rounds.profiles.access import access_profile_by_handle
 
 from . import services
-from .access import MAX_ID, access_conversation_by_id
+from .access import MAX_ID, access_conversation_by_id, access_conversation_for_read
 from .models import Participant
 from .schemas import (
     ConversationCreateIn,
@@ -34,14 +34,17 @@ from .schemas import (
     SearchPageOut,
     SearchParams,
     conversation_out,
+    conversation_rows_out,
+    member_summaries,
     message_out,
+    message_row_out,
 )
 from .selectors import (
     blocked_among,
     conversation_title,
-    inbox_for,
+    inbox_rows_for,
+    message_rows_page,
     message_search_for,
-    messages_page,
     read_only_reasons,
     seats_of,
 )
@@ -94,27 +97,13 @@ def _conversation(request: HttpRequest, seat: Participant) -> dict[str, Any]:
 )
 def conversation_list(request: HttpRequest, params: Query[ConversationListParams]) -> Any:
     viewer = viewer_of(request)
-    page = inbox_for(viewer=viewer, box=params.box, before=params.before, size=params.limit)
-    reasons = read_only_reasons(viewer=viewer, seats=page.items)
-    blocked = blocked_among(
-        viewer.pk,
-        [s.user_id for seat in page.items for s in seat.conversation.seats],  # type: ignore[attr-defined]
-    )
-    return {
-        "items": [
-            conversation_out(
-                request,
-                viewer,
-                seat,
-                seat.conversation.seats,  # type: ignore[attr-defined]
-                read_only_reason=reasons[seat.conversation_id],
-                blocked_ids=blocked,
-            )
-            for seat in page.items
-        ],
+    page = inbox_rows_for(viewer=viewer, box=params.box, before=params.before, size=params.limit)
+    payload = {
+        "items": conversation_rows_out(request, viewer.pk, page.items),
         "has_more": page.has_more,
         "next_cursor": page.next_cursor,
     }
+    return trusted_json(payload, ConversationPageOut)
 
 
 @router.post(
@@ -218,13 +207,15 @@ def message_list(
     viewer = viewer_of(request)
     if params.before is not None and params.after is not None:
         raise ValidationFailed("Use `before` or `after`, not both.", field="after")
-    seat = access_conversation_by_id(viewer, _id(conversation_id))
-    page = messages_page(seat=seat, before=params.before, after=params.after, size=params.limit)
-    return {
-        "items": [message_out(request, viewer, m) for m in page.items],
+    seat = access_conversation_for_read(viewer, _id(conversation_id))
+    page = message_rows_page(seat=seat, before=params.before, after=params.after, size=params.limit)
+    summary = member_summaries(request)
+    payload = {
+        "items": [message_row_out(viewer.pk, m, summary) for m in page.items],
         "has_more": page.has_more,
         "next_cursor": page.next_cursor,
     }
+    return trusted_json(payload, MessagePageOut)
 
 
 @router.post(

@@ -302,3 +302,97 @@ def conversation_out(
         else None,
         "last_message_at": seat.last_message_at,
     }
+
+
+# --- builders from rows (``selectors.inbox_rows_for``) -----------------------------------------
+
+
+class _Summaries:
+    """``member_summary_out`` once per member per response (the viewer is in every
+    conversation of a page)."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+        self.done: dict[int, dict[str, Any]] = {}
+
+    def __call__(self, member: Any) -> dict[str, Any]:
+        found = self.done.get(member.pk)
+        if found is None:
+            found = self.done[member.pk] = member_summary_out(self.request, member)
+        return found
+
+
+def member_summaries(request: HttpRequest) -> Any:
+    """A ``member_summary_out`` that builds each member's summary once per response."""
+    return _Summaries(request)
+
+
+def message_row_out(viewer_id: int, message: Any, summary: Any) -> dict[str, Any]:
+    """``message_out`` for a ``selectors.RowMessage``."""
+    subject = message.subject
+    return {
+        "id": message.pk,
+        "conversation_id": message.conversation_id,
+        "sender": summary(message.sender) if message.sender is not None else None,
+        "is_mine": message.sender_id == viewer_id,
+        "body": message.body,
+        "body_html": str(message.html) if message.body else "",
+        "deleted": message.is_deleted,
+        "created_at": message.created_at,
+        "kind": message.kind,
+        "added_member": summary(subject)
+        if message.kind == Message.Kind.ADDED
+        and subject is not None
+        and not has_left_rounds(subject)
+        else None,
+    }
+
+
+def conversation_rows_out(request: HttpRequest, viewer_id: int, rows: list[Any]) -> list[Any]:
+    """``conversation_out`` for each ``selectors.InboxRow`` (seats with their blocks and
+    connections), with its read-only reason."""
+    from .selectors import row_read_only_reason
+
+    summary = _Summaries(request)
+    slot = "987654321987654321"
+    url = request.build_absolute_uri(reverse("messaging:conversation", args=[int(slot)]))
+    out = []
+    for row in rows:
+        seats = row.seats
+        reason = row_read_only_reason(row, viewer_id)
+        ordered = [s for s in seats if s.user_id == viewer_id] + others_of(seats, viewer_id)
+        out.append(
+            {
+                "id": row.conversation_id,
+                "kind": row.conversation.kind,
+                "title": conversation_title(seats, viewer_id, direct=not row.conversation.is_group),
+                "url": url.replace(slot, str(row.conversation_id)),
+                "participants": [
+                    {
+                        "member": None if has_left_rounds(s.user) else summary(s.user),
+                        "is_you": s.user_id == viewer_id,
+                        "left_rounds": has_left_rounds(s.user),
+                        "status": _public_status(s),  # type: ignore[arg-type]
+                        "last_read_message_id": s.last_read_message_id
+                        if s.status != Status.REQUEST and not s.blocked
+                        else None,
+                    }
+                    for s in ordered
+                ],
+                "you": {
+                    "status": row.status,
+                    "muted": row.muted,
+                    "archived": row.archived,
+                    "unread": row.is_unread,
+                    "last_read_message_id": row.last_read_message_id,
+                    "last_read_at": row.last_read_at,
+                    "can_send": not reason,
+                    "read_only_reason": reason,
+                },
+                "last_message": message_row_out(viewer_id, row.last_message, summary)
+                if row.last_message is not None
+                else None,
+                "last_message_at": row.last_message_at,
+            }
+        )
+    return out

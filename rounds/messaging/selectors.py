@@ -239,93 +239,65 @@ def inbox_entries_for(
     *, viewer: Any, box: str = "inbox", before: int | None = None, size: int = INBOX_PAGE_SIZE
 ) -> CursorPage[InboxEntry]:
     """``inbox_for`` for the inbox page: the same conversations in the same order, read as
-    plain values (two queries, no model instances: building ~100 models per page cost more
-    than the page's own rendering)."""
-    from rounds.profiles.models import Profile
-
-    size = max(1, min(size, MAX_PAGE_SIZE))
-    rows = list(
-        _inbox_seats(viewer, box, before)
-        .order_by("-last_message_id")
-        .values_list(
-            "conversation_id",
-            "conversation__kind",
-            "muted",
-            "last_message_id",
-            "last_message_at",
-            "last_read_message_id",
-            "last_message__body",
-            "last_message__deleted_at",
-            "last_message__sender_id",
-            "last_message__kind",
-            "last_message__subject_id",
-        )[: size + 1]
-    )
-    page = rows[:size]
-    seats: dict[int, list[FaceSeat]] = {row[0]: [] for row in page}
-    if page:
-        photo = Profile._meta.get_field("avatar")
-        for conversation_id, user_id, status, active, leaving, name, handle, avatar in (
-            Participant.objects.filter(conversation_id__in=list(seats))
-            .order_by("id")
-            .values_list(
-                "conversation_id",
-                "user_id",
-                "status",
-                "user__is_active",
-                "user__deletion_scheduled",
-                "user__profile__display_name",
-                "user__profile__handle",
-                "user__profile__avatar",
-            )
-        ):
-            active = active and not leaving  # scheduled for deletion: shown as departed
+    plain values (two compiled queries, no model instances: building ~100 models per page
+    cost more than the page's own rendering). A member who left Rounds (closed, deleting) is
+    shown without their profile."""
+    page = inbox_rows_for(viewer=viewer, box=box, before=before, size=size, flags=False)
+    items = []
+    for row in page.items:
+        seats = []
+        for seat in row.seats:
+            member = seat.user
+            active = member.is_active and not member.deletion_scheduled
+            shown = member.profile
             profile = (
-                None
-                if handle is None or not active
-                else FaceProfile(
-                    # a file of no instance: only its URL and truthiness are used
-                    name,
-                    handle,
-                    photo.attr_class(None, photo, avatar or ""),  # type: ignore[arg-type]
-                )
+                FaceProfile(shown.display_name, shown.handle, shown.avatar)
+                if shown is not None and active
+                else None
             )
-            seats[conversation_id].append(FaceSeat(user_id, status, FaceMember(active, profile)))
-    items = [
-        InboxEntry(
-            cid,
-            kind,
-            muted,
-            last_id,
-            last_at,
-            read_id,
-            body or "",
-            deleted is not None,
-            sender,
-            seats[cid],
-            message_kind,
-            subject,
+            seats.append(FaceSeat(seat.user_id, seat.status, FaceMember(active, profile)))
+        message = row.last_message
+        assert message is not None  # the page lists seats with a message
+        items.append(
+            InboxEntry(
+                row.conversation_id,
+                row.conversation.kind,
+                row.muted,
+                message.pk,
+                row.last_message_at,
+                row.last_read_message_id,
+                message.body or "",
+                message.deleted_at is not None,
+                message.sender_id,
+                seats,
+                message.kind,
+                message.subject_id,
+            )
         )
-        for (
-            cid,
-            kind,
-            muted,
-            last_id,
-            last_at,
-            read_id,
-            body,
-            deleted,
-            sender,
-            message_kind,
-            subject,
-        ) in page
-    ]
-    has_more = len(rows) > size
-    return CursorPage(
-        items=items,
-        has_more=has_more,
-        next_cursor=items[-1].last_message_id if has_more and items else None,
-    )
+    return CursorPage(items=items, has_more=page.has_more, next_cursor=page.next_cursor)
+
+
+def _request_ids(*, viewer_id: int) -> QuerySet[Any]:
+    return Participant.objects.filter(user_id=viewer_id, status=Status.REQUEST).values_list(
+        "id", flat=True
+    )[:10]
+
+
+def _compiled_requests() -> Any:
+    from rounds.core.compiled import SENTINEL_ID, CompiledQuery
+
+    return CompiledQuery(_request_ids, sentinels={"viewer_id": SENTINEL_ID})
+
+
+#: The inbox's "requests" count (the tab's badge), compiled.
+REQUEST_IDS = _compiled_requests()
+
+
+def request_count_of(*, viewer: Any) -> int:
+    """``request_count`` (capped at 10) by one compiled query."""
+    from django.db import router
+
+    return len(REQUEST_IDS.rows(viewer_id=viewer.pk, using=router.db_for_read(Participant)))
 
 
 def request_count(*, viewer: Any, cap: int = 10) -> int:
@@ -550,7 +522,7 @@ class SeenMarker:
 
 
 def seen_marker(
-    seats: Sequence[Participant],
+    seats: Sequence[Any],
     viewer_id: int,
     messages: Sequence[Message],
     *,
@@ -600,3 +572,529 @@ def system_line(
     who = "You" if sender_id is not None and sender_id == viewer_id else sender_name
     whom = "you" if subject_id is not None and subject_id == viewer_id else subject_name
     return f"{who} added {whom}"
+
+
+# --- the inbox API as values (compiled) -------------------------------------------------------
+#
+# ``GET /api/v1/conversations`` is read on every app start. Built with the ORM it cost two
+# querysets of model instances (~10 per conversation: seat, conversation, message, members,
+# profiles) and two more for blocks and connections, ~20 ms for a page of 20. Here it is two
+# queries compiled once per process (``rounds.core.compiled``): the page of the viewer's seats
+# with their newest message and its sender's and subject's names, then every participant of
+# those conversations with their names and, for the viewer, whether a block stands between
+# them (either way) and whether they are connected. Rows become small objects that the same
+# functions (``conversation_title``, ``policies.read_only_reason``, ``member_summary_out``)
+# read like models, so the output is the same by construction (tests compare both paths).
+
+
+@dataclass(slots=True)
+class RowProfile:
+    """A profile as names, avatars and member summaries read it."""
+
+    handle: str
+    display_name: str
+    headline: str
+    role: str
+    avatar: Any  # a FieldFile of no instance: only its URL and truthiness are used
+
+
+@dataclass(slots=True)
+class RowMember:
+    """A user as ``has_left_rounds``, ``display_name_of`` and ``member_summary_out`` read it."""
+
+    pk: int
+    is_active: bool
+    deletion_scheduled: bool
+    profile: RowProfile | None
+
+
+@dataclass(slots=True)
+class RowSeat:
+    """A participant as titles, read-only reasons and ``participant_out`` read it, with
+    whether a block stands between them and the viewer and whether the viewer is connected
+    to them."""
+
+    user_id: int
+    status: str
+    last_read_message_id: int | None
+    user: RowMember
+    blocked: bool = False
+    connected: bool = False
+
+
+@dataclass(slots=True)
+class RowMessage:
+    """A message as ``schemas.message_row_out`` shows it."""
+
+    pk: int
+    conversation_id: int
+    sender_id: int | None
+    sender: RowMember | None
+    body: str
+    body_html: str
+    created_at: Any
+    deleted_at: Any
+    kind: str
+    subject_id: int | None
+    subject: RowMember | None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_system(self) -> bool:
+        return self.kind != Message.Kind.TEXT
+
+    @property
+    def html(self) -> Any:
+        """``Message.html``: the stored sanitised HTML, or rendered now for a row written
+        without it."""
+        from django.utils.safestring import mark_safe
+
+        from .models import body_html_of
+
+        return mark_safe(self.body_html or body_html_of(self.body))  # noqa: S308 - nh3 output
+
+
+@dataclass(slots=True)
+class RowConversation:
+    pk: int
+    kind: str
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind == "group"
+
+
+@dataclass(slots=True)
+class InboxRow:
+    """One conversation of the inbox API: the viewer's seat (``status`` … ``last_read_at``),
+    the conversation, its newest message the viewer may read, and every participant."""
+
+    conversation_id: int
+    conversation: RowConversation
+    status: str
+    muted: bool
+    archived: bool
+    last_message_id: int | None
+    last_message_at: Any
+    last_read_message_id: int | None
+    last_read_at: Any
+    last_message: RowMessage | None
+    seats: list[RowSeat]
+
+    @property
+    def is_unread(self) -> bool:
+        if self.last_message_id is None:
+            return False
+        return self.last_read_message_id is None or self.last_read_message_id < self.last_message_id
+
+
+#: A member's columns reached through a prefix, in the order ``_row_member`` reads them.
+_MEMBER_COLUMNS = (
+    "is_active",
+    "deletion_scheduled",
+    "profile__handle",
+    "profile__display_name",
+    "profile__headline",
+    "profile__role",
+    "profile__avatar",
+)
+
+
+def _member_columns(prefix: str) -> tuple[str, ...]:
+    return (f"{prefix}_id", *(f"{prefix}__{c}" for c in _MEMBER_COLUMNS))
+
+
+_AVATAR: Any = None
+
+
+def _avatar_file(name: str | None) -> Any:
+    global _AVATAR
+    if _AVATAR is None:
+        from rounds.profiles.models import Profile
+
+        _AVATAR = Profile._meta.get_field("avatar")
+    return _AVATAR.attr_class(None, _AVATAR, name or "")
+
+
+def _row_member(values: Sequence[Any]) -> RowMember | None:
+    """A member from ``_member_columns`` values (None when the account is gone)."""
+    pk, active, leaving, handle, name, headline, role, avatar = values
+    if pk is None:
+        return None
+    profile = (
+        None if handle is None else RowProfile(handle, name, headline, role, _avatar_file(avatar))
+    )
+    return RowMember(pk, bool(active), bool(leaving), profile)
+
+
+_INBOX_SEAT_COLUMNS = (
+    "conversation_id",
+    "conversation__kind",
+    "status",
+    "muted",
+    "archived",
+    "last_message_id",
+    "last_message_at",
+    "last_read_message_id",
+    "last_read_at",
+    "last_message__conversation_id",
+    "last_message__body",
+    "last_message__body_html",
+    "last_message__created_at",
+    "last_message__deleted_at",
+    "last_message__kind",
+    "last_message__sender_id",
+    "last_message__subject_id",
+)
+
+
+def _inbox_seat_rows(
+    shape: tuple[str, int, bool], *, viewer_id: int, before: int | None = None
+) -> QuerySet[Participant]:
+    box, limit, paged = shape
+    qs = Participant.objects.filter(box_q(box), user_id=viewer_id, last_message__isnull=False)
+    if paged:
+        qs = qs.filter(last_message_id__lt=before)
+    return qs.order_by("-last_message_id").values_list(*_INBOX_SEAT_COLUMNS)[:limit]
+
+
+def _inbox_seat_sentinels(shape: tuple[str, int, bool]) -> dict[str, Any]:
+    from rounds.core.compiled import SENTINEL_ID
+
+    if shape[2]:
+        return {"viewer_id": SENTINEL_ID, "before": SENTINEL_ID - 1}
+    return {"viewer_id": SENTINEL_ID}
+
+
+_SEAT_COLUMNS = (
+    "conversation_id",
+    "user_id",
+    "status",
+    "last_read_message_id",
+    *_member_columns("user")[1:],
+    "blocks_viewer",
+    "blocked_by_viewer",
+    "viewer_connected",
+)
+
+
+def _conversation_ids(count: int) -> list[str]:
+    return [f"c{i}" for i in range(count)]
+
+
+def _participant_rows(
+    shape: tuple[int, bool], *, viewer_id: int | None = None, **ids: int
+) -> QuerySet[Participant]:
+    """Every participant of ``shape[0]`` conversations (oldest seat first), with the viewer's
+    blocks and connection to each when ``shape[1]``."""
+    count, flags = shape
+    wanted = [ids[name] for name in _conversation_ids(count)]
+    qs = Participant.objects.filter(conversation_id__in=wanted).order_by("id")
+    if not flags:
+        return qs.values_list(*_SEAT_COLUMNS[:-3])
+    return qs.annotate(
+        blocks_viewer=Exists(
+            Block.objects.filter(blocker_id=OuterRef("user_id"), blocked_id=viewer_id)
+        ),
+        blocked_by_viewer=Exists(
+            Block.objects.filter(blocker_id=viewer_id, blocked_id=OuterRef("user_id"))
+        ),
+        viewer_connected=Exists(
+            Connection.objects.filter(owner_id=viewer_id, other_id=OuterRef("user_id"))
+        ),
+    ).values_list(*_SEAT_COLUMNS)
+
+
+def _participant_sentinels(shape: tuple[int, bool]) -> dict[str, Any]:
+    from rounds.core.compiled import SENTINEL_ID
+
+    count, flags = shape
+    ids = {name: SENTINEL_ID - 1 - i for i, name in enumerate(_conversation_ids(count))}
+    return {"viewer_id": SENTINEL_ID, **ids} if flags else ids
+
+
+def _compiled() -> tuple[Any, Any]:
+    from rounds.core.compiled import CompiledShapes
+
+    return (
+        CompiledShapes(_inbox_seat_rows, sentinels=_inbox_seat_sentinels),
+        CompiledShapes(
+            _participant_rows, sentinels=_participant_sentinels, limit=4 * MAX_PAGE_SIZE
+        ),
+    )
+
+
+#: The inbox API's two queries, compiled once per shape: (box, page size, paged) and the
+#: number of conversations on the page.
+INBOX_SEAT_ROWS, PARTICIPANT_ROWS = _compiled()
+
+
+def seat_rows_of(
+    conversation_ids: Sequence[int], *, viewer_id: int, flags: bool = True
+) -> dict[int, list[RowSeat]]:
+    """Every participant of ``conversation_ids`` (oldest seat first) as ``RowSeat``s with the
+    viewer's blocks and connections (unless ``flags`` is False: then ``blocked`` and
+    ``connected`` are False), by conversation (one compiled query)."""
+    from django.db import router
+
+    ids = list(dict.fromkeys(conversation_ids))
+    seats: dict[int, list[RowSeat]] = {cid: [] for cid in ids}
+    if not ids:
+        return seats
+    values: dict[str, Any] = {f"c{i}": cid for i, cid in enumerate(ids)}
+    if flags:
+        values["viewer_id"] = viewer_id
+    rows = PARTICIPANT_ROWS.rows((len(ids), flags), using=router.db_for_read(Participant), **values)
+    members: dict[int, RowMember | None] = {}
+    for row in rows:
+        cid, user_id, status, read_id = row[:4]
+        member = members.get(user_id)
+        if member is None:
+            member = members[user_id] = _row_member((user_id, *row[4:11]))
+        seats[cid].append(
+            RowSeat(
+                user_id,
+                status,
+                read_id,
+                member,  # type: ignore[arg-type]  # a seat's user always exists
+                blocked=flags and user_id != viewer_id and bool(row[11] or row[12]),
+                connected=flags and bool(row[13]),
+            )
+        )
+    return seats
+
+
+def members_of(ids: Collection[int], *, known: dict[int, Any]) -> dict[int, Any]:
+    """Add to ``known`` (user id → ``RowMember``) the members of ``ids`` it lacks, read in one
+    query (none when it lacks nobody); returns ``known``."""
+    missing = [i for i in ids if i not in known]
+    if missing:
+        from rounds.accounts.models import User
+
+        for values in User.objects.filter(pk__in=missing).values_list("id", *_MEMBER_COLUMNS):
+            known[values[0]] = _row_member(values)
+    return known
+
+
+def inbox_rows_for(
+    *,
+    viewer: Any,
+    box: str = "inbox",
+    before: int | None = None,
+    size: int = INBOX_PAGE_SIZE,
+    flags: bool = True,
+) -> CursorPage[InboxRow]:
+    """``inbox_for`` as plain rows for the API (two compiled queries, no model instances):
+    the same conversations in the same order, each with every participant (``seats``)."""
+    from django.db import router
+
+    size = max(1, min(size, MAX_PAGE_SIZE))
+    shape = (box, size + 1, before is not None)
+    values: dict[str, Any] = {"viewer_id": viewer.pk}
+    if before is not None:
+        values["before"] = before
+    rows = INBOX_SEAT_ROWS.rows(shape, using=router.db_for_read(Participant), **values)
+    page = rows[:size]
+    seats = seat_rows_of([row[0] for row in page], viewer_id=viewer.pk, flags=flags)
+    # senders and subjects are named from the seats (a member's seat goes only with their
+    # account, which empties ``sender``); any other is read by id (no joins in the page's
+    # query: planning seven tables cost the database more than running it)
+    members = {seat.user_id: seat.user for found in seats.values() for seat in found}
+    members_of({row[i] for row in page for i in (15, 16) if row[i] is not None}, known=members)
+    items = []
+    for row in page:
+        (cid, kind, status, muted, archived, last_id, last_at, read_id, read_at) = row[:9]
+        message = None
+        if last_id is not None:
+            m_cid, body, body_html, created_at, deleted_at, m_kind, sender_id, subject_id = row[
+                9:17
+            ]
+            message = RowMessage(
+                last_id,
+                m_cid,
+                sender_id,
+                members.get(sender_id),
+                body,
+                body_html,
+                created_at,
+                deleted_at,
+                m_kind,
+                subject_id,
+                members.get(subject_id),
+            )
+        items.append(
+            InboxRow(
+                cid,
+                RowConversation(cid, kind),
+                status,
+                bool(muted),
+                bool(archived),
+                last_id,
+                last_at,
+                read_id,
+                read_at,
+                message,
+                seats[cid],
+            )
+        )
+    has_more = len(rows) > size
+    return CursorPage(
+        items=items,
+        has_more=has_more,
+        next_cursor=items[-1].last_message_id if has_more and items else None,
+    )
+
+
+def row_read_only_reason(row: Any, viewer_id: int) -> str:
+    """``policies.read_only_reason`` for an ``InboxRow`` (its seats carry blocks and
+    connections)."""
+    from .policies import read_only_reason
+
+    others = others_of(row.seats, viewer_id)
+    return read_only_reason(
+        seat=row,  # type: ignore[arg-type]
+        conversation=row.conversation,
+        others=others,
+        blocked_ids={s.user_id for s in row.seats if s.blocked},
+        connected_ids={s.user_id for s in row.seats if s.connected},
+        other_name=display_name_of(others[0].user) if others else "them",
+    )
+
+
+# --- a conversation's messages as values (compiled) -------------------------------------------
+
+_MESSAGE_COLUMNS = (
+    "id",
+    "conversation_id",
+    "body",
+    "body_html",
+    "created_at",
+    "deleted_at",
+    "kind",
+    "sender_id",
+    "subject_id",
+)
+_MESSAGE_MEMBER_COLUMNS = (*_member_columns("sender"), *_member_columns("subject"))
+
+
+def _message_rows(
+    shape: tuple[bool, bool, bool, str, int, bool],
+    *,
+    conversation_id: int,
+    start: int | None = None,
+    end: int | None = None,
+    user_id: int | None = None,
+    cursor: int | None = None,
+) -> QuerySet[Message]:
+    """``messages_page``'s query (``visible_messages_q`` spelled out per shape)."""
+    hidden, has_start, has_end, mode, limit, senders = shape
+    condition = Q(conversation_id=conversation_id)
+    if has_start:
+        condition &= Q(id__gt=start)
+    if has_end:
+        condition &= Q(id__lte=end)
+    if hidden:
+        condition &= Q(~Exists(MessageHide.objects.filter(message=OuterRef("pk"), user=user_id)))
+    qs = Message.objects.filter(condition)
+    if mode == "after":
+        qs = qs.filter(id__gt=cursor).order_by("id")
+    elif mode == "before":
+        qs = qs.filter(id__lt=cursor).order_by("-id")
+    else:
+        qs = qs.order_by("-id")
+    columns = _MESSAGE_COLUMNS + (_MESSAGE_MEMBER_COLUMNS if senders else ())
+    return qs.values_list(*columns)[:limit]
+
+
+def _message_sentinels(shape: tuple[bool, bool, bool, str, int, bool]) -> dict[str, Any]:
+    from rounds.core.compiled import SENTINEL_ID
+
+    hidden, has_start, has_end, mode, _, _ = shape
+    names = {"conversation_id": SENTINEL_ID}
+    if has_start:
+        names["start"] = SENTINEL_ID - 1
+    if has_end:
+        names["end"] = SENTINEL_ID - 2
+    if hidden:
+        names["user_id"] = SENTINEL_ID - 3
+    if mode != "latest":
+        names["cursor"] = SENTINEL_ID - 4
+    return names
+
+
+def _compiled_messages() -> Any:
+    from rounds.core.compiled import CompiledShapes
+
+    return CompiledShapes(_message_rows, sentinels=_message_sentinels, limit=128)
+
+
+#: A conversation's page of messages, compiled once per shape (which filters the seat needs,
+#: which direction, page size, with or without the senders' names).
+MESSAGE_ROWS = _compiled_messages()
+
+
+def message_rows_page(
+    *,
+    seat: Participant,
+    before: int | None = None,
+    after: int | None = None,
+    size: int = MESSAGE_PAGE_SIZE,
+    senders: bool = True,
+) -> CursorPage[RowMessage]:
+    """``messages_page`` as ``RowMessage``s (one compiled query, no model instances): the
+    same messages, order and cursors. Without ``senders`` the messages carry no sender or
+    subject (a caller that has the participants names them)."""
+    from django.db import router
+
+    size = max(1, min(size, MAX_PAGE_SIZE))
+    hidden = bool(seat.conversation.has_hidden_messages)
+    has_start = seat.history_start_id is not None
+    has_end = seat.history_end_id is not None
+    mode = "after" if after is not None else "before" if before is not None else "latest"
+    values: dict[str, Any] = {"conversation_id": seat.conversation_id}
+    if has_start:
+        values["start"] = seat.history_start_id
+    if has_end:
+        values["end"] = seat.history_end_id
+    if hidden:
+        values["user_id"] = seat.user_id
+    if mode != "latest":
+        values["cursor"] = after if after is not None else before
+    shape = (hidden, has_start, has_end, mode, size + 1, senders)
+    rows = MESSAGE_ROWS.rows(shape, using=router.db_for_read(Message), **values)
+    messages = []
+    for row in rows:
+        pk, cid, body, body_html, created_at, deleted_at, kind, sender_id, subject_id = row[:9]
+        sender = subject = None
+        if senders:
+            sender = _row_member(row[9:17])
+            subject = _row_member(row[17:25])
+        messages.append(
+            RowMessage(
+                pk,
+                cid,
+                sender_id,
+                sender,
+                body,
+                body_html,
+                created_at,
+                deleted_at,
+                kind,
+                subject_id,
+                subject,
+            )
+        )
+    if mode == "after":
+        items = messages[:size]
+        has_more = len(messages) > size
+        return CursorPage(
+            items=items, has_more=has_more, next_cursor=items[-1].pk if items else after
+        )
+    items = list(reversed(messages[:size]))
+    has_more = len(messages) > size
+    return CursorPage(
+        items=items, has_more=has_more, next_cursor=items[0].pk if has_more and items else None
+    )

@@ -9,22 +9,27 @@ JavaScript: plain forms post and redirect back; htmx swaps fragments the same te
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.dates import MONTHS_3
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rounds.core.errors import ApplicationError, Forbidden, NotFound, RateLimited
+from rounds.core.fragments import cached_html_many, render_for_cache
 from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, error_response, map_errors, require_valid_id
 from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
@@ -33,7 +38,7 @@ from rounds.core.views import with_error_headers
 from rounds.profiles.access import access_profile_by_handle
 
 from . import services
-from .access import MAX_ID, access_conversation_by_id
+from .access import MAX_ID, access_conversation_by_id, access_conversation_for_read
 from .forms import AddPeopleForm, ComposeForm, MessageForm, SearchForm, parse_handles
 from .models import Conversation, Message, Participant
 from .policies import (
@@ -47,15 +52,18 @@ from .policies import (
 from .selectors import (
     BOXES,
     InboxEntry,
+    SeenMarker,
     blocked_among,
     connected_among,
     conversation_title,
     display_name_of,
     inbox_entries_for,
+    message_rows_page,
     message_search_for,
     messages_page,
     others_of,
-    request_count,
+    request_count_of,
+    seat_rows_of,
     seats_of,
     seen_marker,
     system_line,
@@ -146,6 +154,51 @@ def _inbox_rows(entries: list[InboxEntry], viewer_id: int) -> list[dict[str, Any
     return rows
 
 
+def template_digest(*names: str) -> str:
+    """A digest of the templates ``names`` (found in the project's template folders), for the
+    keys of HTML rendered from them: a deploy that changes one never reads the old HTML."""
+    from django.conf import settings
+
+    digest = hashlib.sha256()
+    folders: Any = settings.TEMPLATES[0]["DIRS"]
+    for folder in folders:
+        for name in names:
+            path = Path(folder) / name
+            if path.exists():
+                digest.update(name.encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+_INBOX_ROW = "messaging/_inbox_row.html"
+_INBOX_ROW_DIGEST = template_digest(_INBOX_ROW)
+
+
+def _face_key(profile: Any) -> tuple[Any, ...] | None:
+    if profile is None:
+        return None
+    return (profile.handle, profile.display_name, profile.avatar.name if profile.avatar else "")
+
+
+def _inbox_row_html(request: HttpRequest, rows: list[dict[str, Any]], box: str) -> list[Any]:
+    """Each inbox row's HTML from the per-viewer cache, rendered when missing. The key holds
+    the viewer and every value the row shows (faces by handle, name and photo), so a new
+    message, a read, a rename or a departure makes a new key."""
+    viewer_id = request.user.pk
+    items = []
+    for index, row in enumerate(rows):
+        values = tuple(
+            tuple(_face_key(f) for f in value) if key == "faces" else value
+            for key, value in sorted(row.items())
+        )
+        items.append((index, ("dm-inbox-row", _INBOX_ROW_DIGEST, viewer_id, box, values)))
+
+    def build(missing: list[Any]) -> dict[Any, str]:
+        return {i: render_for_cache(_INBOX_ROW, {"row": rows[i], "box": box}) for i in missing}
+
+    return cached_html_many(request, items, build)
+
+
 def _fragment(
     request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
 ) -> HttpResponse:
@@ -171,11 +224,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
         return _bad_cursor(request)
     viewer: Any = request.user
     page = inbox_entries_for(viewer=viewer, box=box, before=before)
-    requests_waiting = request_count(viewer=viewer)
+    requests_waiting = request_count_of(viewer=viewer)
+    rows = _inbox_rows(page.items, viewer.pk)
+    for row, html in zip(rows, _inbox_row_html(request, rows, box), strict=True):
+        row["html"] = html
     context = {
         "box": box,
         "page": page,
-        "rows": _inbox_rows(page.items, viewer.pk),
+        "rows": rows,
         "before": before,
         "requests_waiting": requests_waiting,
     }
@@ -358,6 +414,119 @@ def message_items(
     return items
 
 
+_MESSAGE = "messaging/_message.html"
+_MESSAGE_DIGEST = template_digest(_MESSAGE, "moderation/_report_link.html")
+#: Stands for the request's CSRF token in cached messages (never cached itself).
+_TOKEN_SLOT = "dm-messages-csrf-token-slot"
+
+
+def messages_html(
+    request: HttpRequest,
+    messages: list[Any],
+    *,
+    conversation_id: int,
+    is_group: bool,
+    names: Mapping[int, str] | None = None,
+    seen: SeenMarker | None = None,
+) -> SafeString:
+    """The messages' HTML (``_message.html`` of ``message_items``) from the per-viewer cache,
+    rendered when missing. Each key holds the viewer and everything the message shows (its
+    text, kind, sender's and subject's names, its time and the viewer's time zone, deleted or
+    not, the "Seen" marker under it), so a deletion, a rename, a departure or a new reader
+    makes a new key. ``names`` as for ``message_items``."""
+    viewer_id: int = request.user.pk  # type: ignore[assignment]  # behind login_required
+    zone = timezone.get_current_timezone_name()
+
+    def name_of(user_id: int | None, user: Any) -> str:
+        if names is None:
+            return display_name_of(user)
+        return names.get(user_id or 0) or display_name_of(None)
+
+    keyed = []
+    for index, message in enumerate(messages):
+        marker = (
+            (tuple(seen.names), is_group)
+            if seen is not None and seen.message_id == message.pk
+            else None
+        )
+        system = message.is_system
+        keyed.append(
+            (
+                index,
+                (
+                    "dm-message/1",
+                    _MESSAGE_DIGEST,
+                    viewer_id,
+                    conversation_id,
+                    message.pk,
+                    message.sender_id,
+                    name_of(message.sender_id, None if names is not None else message.sender),
+                    message.kind,
+                    message.subject_id,
+                    name_of(message.subject_id, None if names is not None else message.subject)
+                    if system
+                    else None,
+                    message.deleted_at is not None,
+                    "" if message.deleted_at is not None else str(message.html),
+                    message.created_at.timestamp(),
+                    zone,
+                    marker,
+                ),
+            )
+        )
+
+    def build(missing: list[Any]) -> dict[Any, str]:
+        conversation = {"is_group": is_group}
+        items = message_items(
+            [messages[i] for i in missing],
+            viewer_id=viewer_id,
+            conversation_id=conversation_id,
+            names=names,
+        )
+        return {
+            i: render_to_string(
+                _MESSAGE,
+                {
+                    "message": item,
+                    "seen": seen,
+                    "conversation": conversation,
+                    "csrf_token": _TOKEN_SLOT,
+                },
+            )
+            for i, item in zip(missing, items, strict=True)
+        }
+
+    html = "".join(cached_html_many(request, keyed, build))
+    if _TOKEN_SLOT in html:  # the request's token, put in once for the whole page
+        html = html.replace(_TOKEN_SLOT, get_token(request))
+    return mark_safe(html)  # noqa: S308 - rendered by our autoescaped template
+
+
+_COMPOSER_DIGEST = template_digest(
+    "messaging/conversation.html", "guard/_slot.html", "guard/_publish_anyway.html"
+)
+_FORMS_DIGEST = hashlib.sha256(Path(__file__).with_name("forms.py").read_bytes()).hexdigest()[:12]
+
+
+def composer_html(request: HttpRequest, conversation: Any, other_handle: str) -> SafeString:
+    """The empty composer of a conversation (its form rendered by Django's form machinery,
+    the costliest part of the page), from the cache: it shows nothing but the conversation's
+    address and the handle the guard is told about, both in the key, with the code that
+    renders it."""
+    key = ("dm-composer/1", _COMPOSER_DIGEST, _FORMS_DIGEST, conversation.pk, other_handle)
+
+    def build(missing: list[Any]) -> dict[Any, str]:
+        context = {
+            "conversation": conversation,
+            "form": MessageForm(to_handle=other_handle),
+            "csrf_token": _TOKEN_SLOT,
+        }
+        return {0: render_to_string("messaging/conversation.html#composer", context)}
+
+    html = "".join(cached_html_many(request, [(0, key)], build))
+    return mark_safe(html.replace(_TOKEN_SLOT, get_token(request)))  # noqa: S308
+
+
 def _conversation_context(
     request: HttpRequest,
     seat: Participant,
@@ -370,11 +539,12 @@ def _conversation_context(
     named from the participants loaded here)."""
     viewer: Any = request.user
     conversation = seat.conversation
-    seats = seats_of(conversation.pk)
+    # every participant with their names, whether a block stands between them and the
+    # viewer, and whether the viewer is connected to them: one compiled query
+    seats = seat_rows_of([conversation.pk], viewer_id=viewer.pk)[conversation.pk]
     others = others_of(seats, viewer.pk)
-    blocked_ids = blocked_among(viewer.pk, [o.user_id for o in others])
-    pending = [o.user_id for o in others if o.status in (Status.REQUEST, Status.IGNORED)]
-    connected_ids = connected_among(viewer.pk, pending)
+    blocked_ids = {s.user_id for s in seats if s.blocked}
+    connected_ids = {s.user_id for s in seats if s.connected}
     first_other = others[0] if others else None
     reason = read_only_reason(
         seat=seat,
@@ -394,6 +564,7 @@ def _conversation_context(
         other_handle = profile.handle if profile is not None else ""
     items = page.items
     latest = before is None
+    seen = seen_marker(seats, viewer.pk, items, blocked_ids=blocked_ids) if latest else None
     return {
         "seat": seat,
         "conversation": conversation,
@@ -402,11 +573,14 @@ def _conversation_context(
         "departed": [o for o in others if o.status == Status.LEFT],
         "left_rounds": [o for o in others if o.status != Status.LEFT and has_left_rounds(o.user)],
         "blocked_ids": blocked_ids,
-        "items": message_items(
+        "items": items,
+        "items_html": messages_html(
+            request,
             items,
-            viewer_id=viewer.pk,
             conversation_id=conversation.pk,
+            is_group=conversation.is_group,
             names={s.user_id: display_name_of(s.user) for s in seats},
+            seen=seen,
         ),
         "page": page,
         "before": before,
@@ -414,7 +588,10 @@ def _conversation_context(
         "last_id": items[-1].pk if items else (seat.history_end_id or 0),
         "read_only_reason": reason,
         "form": form or MessageForm(to_handle=other_handle),
-        "seen": seen_marker(seats, viewer.pk, items, blocked_ids=blocked_ids) if latest else None,
+        "composer_html": composer_html(request, conversation, other_handle)
+        if form is None and not reason and not can_answer_request(seat)
+        else None,
+        "seen": seen,
         "can_leave": can_leave(seat, conversation),
         "can_add_people": can_add_people(seat, conversation),
         "can_answer": can_answer_request(seat),
@@ -429,12 +606,12 @@ def _conversation_context(
 def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """A conversation: its newest messages (``before`` pages back), the composer or why it is
     read-only, members, mute and leave. Opening the newest page marks it read."""
-    seat = access_conversation_by_id(request.user, require_valid_id(conversation_id))
+    seat = access_conversation_for_read(request.user, require_valid_id(conversation_id))
     try:
         before = _cursor(request, "before")
     except ValueError:
         return _bad_cursor(request)
-    page = messages_page(seat=seat, before=before, senders=False)
+    page = message_rows_page(seat=seat, before=before, senders=False)
     if before is None:
         services.conversation_mark_read(
             actor=request.user, conversation_id=seat.conversation_id, seat=seat
@@ -451,14 +628,14 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
 def poll(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Messages after ``after`` (htmx polls this every few seconds): the new messages and the
     next poller, or 204 No Content when nothing is new (one indexed query)."""
-    seat = access_conversation_by_id(request.user, require_valid_id(conversation_id))
+    seat = access_conversation_for_read(request.user, require_valid_id(conversation_id))
     try:
         after = _cursor(request, "after")
     except ValueError:
         return _bad_cursor(request)
     if after is None:
         return error_response(request, 400, "Say after which message to look.")
-    page = messages_page(seat=seat, after=after)
+    page = message_rows_page(seat=seat, after=after)
     if not page.items:
         response = HttpResponse(status=204)
         patch_vary_headers(response, ("HX-Request",))
@@ -469,8 +646,12 @@ def poll(request: HttpRequest, conversation_id: int) -> HttpResponse:
     context = {
         "seat": seat,
         "conversation": seat.conversation,
-        "items": message_items(
-            page.items, viewer_id=seat.user_id, conversation_id=seat.conversation_id
+        "items": page.items,
+        "items_html": messages_html(
+            request,
+            page.items,
+            conversation_id=seat.conversation_id,
+            is_group=seat.conversation.is_group,
         ),
         "last_id": page.next_cursor,
         "poll_seconds": POLL_SECONDS,

@@ -29,7 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rounds.core.errors import ApplicationError, NotFound, ValidationFailed
-from rounds.core.fragments import cached_html_many
+from rounds.core.fragments import cached_html_many, render_page
 from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, error_response, map_errors, require_valid_id
 
@@ -69,17 +69,29 @@ def _list_response(
     except ValidationFailed as exc:
         return error_response(request, 400, exc.message)
     return_to = request.get_full_path() if request.method == "GET" else _list_url(show)
-    context: dict[str, Any] = {
-        "page": page,
-        "items_html": _items_html(request, page.items, return_to),
-        "show": show,
-        "notice": notice,
-        "newest_id": page.items[0].pk if page.is_first and page.items else None,
-        "return_to": return_to,
-        "oob": is_htmx(request),
-    }
+    keyed = _item_keys(request, page.items, return_to)
+
+    def context() -> dict[str, Any]:
+        return {
+            "page": page,
+            "items_html": _items_html(request, page.items, return_to, keyed),
+            "show": show,
+            "notice": notice,
+            "newest_id": page.items[0].pk if page.is_first and page.items else None,
+            "return_to": return_to,
+            "oob": is_htmx(request),
+        }
+
+    if status == 200 and not notice and not is_htmx(request):
+        # The whole page per viewer under every item's key (``render_page``).
+        return render_page(
+            request,
+            LIST_TEMPLATE,
+            context,
+            key_parts=(show, page.next_cursor, page.is_first, tuple(p for _, p in keyed)),
+        )
     return render_page_or_fragment(
-        request, LIST_TEMPLATE, fragment="results", context=context, status=status
+        request, LIST_TEMPLATE, fragment="results", context=context(), status=status
     )
 
 
@@ -105,11 +117,13 @@ _ITEM_DIGEST = _template_digest(_ITEM)
 _TOKEN_SLOT = "notification-items-csrf-token-slot"
 
 
-def _items_html(request: HttpRequest, items: list[Any], return_to: str) -> SafeString:
-    """Each listed notification's HTML from the per-viewer cache, rendered when missing. The
-    key holds the viewer, the page's address (the forms come back to it), the time zone and
-    every value the item shows (read or not, "5 minutes ago", who caused it by handle, name
-    and photo), so a read, a new notification or a rename makes a new key."""
+def _item_keys(
+    request: HttpRequest, items: list[Any], return_to: str
+) -> list[tuple[int, tuple[Any, ...]]]:
+    """The cache key parts of each listed notification: the viewer, the page's address (the
+    forms come back to it), the time zone and every value the item shows (read or not,
+    "5 minutes ago", who caused it by handle, name and photo), so a read, a new notification
+    or a rename makes a new key."""
     zone = timezone.get_current_timezone_name()
     now = timezone.now()
     keyed = []
@@ -137,6 +151,17 @@ def _items_html(request: HttpRequest, items: list[Any], return_to: str) -> SafeS
             face,
         )
         keyed.append((index, parts))
+    return keyed
+
+
+def _items_html(
+    request: HttpRequest,
+    items: list[Any],
+    return_to: str,
+    keyed: list[tuple[int, tuple[Any, ...]]],
+) -> SafeString:
+    """Each listed notification's HTML (``keyed`` from ``_item_keys``) from the per-viewer
+    cache, rendered when missing."""
 
     def build(missing: list[Any]) -> dict[Any, str]:
         return {

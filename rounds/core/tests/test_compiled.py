@@ -78,8 +78,10 @@ def test_the_navigation_counts_come_from_one_query(client):
     html = page.content.decode()
     assert "> connection request waiting<" in html
     assert viewer.display_name in html
-    profile_queries = [q for q in queries if 'FROM "profiles_profile"' in q["sql"]]
-    assert len(profile_queries) == 1  # profile + all three badges in the one header query
+    navigation = [q for q in queries if '"profiles_profile"' in q["sql"] and "read_at" in q["sql"]]
+    # the account, its profile and all three badges in one query (rounds.core.navigation)
+    assert len(navigation) == 1
+    assert 'FROM "accounts_user"' in navigation[0]["sql"]
 
 
 def test_the_session_user_lookup_honours_inactive_accounts(client):

@@ -53,6 +53,84 @@ def _header_queryset(*, user_id: int, now: Any) -> Any:
     )
 
 
+def _user_with_header_queryset(*, user_id: int, now: Any) -> Any:
+    """The account row and, on the same row, ``_header_queryset``'s profile row and counts
+    (the profile's columns are NULL for an account without one)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from rounds.messaging.selectors import unread_conversations_subquery
+    from rounds.network.models import ConnectionRequest
+    from rounds.network.selectors import pending_q
+    from rounds.notifications.selectors import unread_count_annotation
+
+    User = get_user_model()
+    waiting = (
+        ConnectionRequest.objects.filter(pending_q(now), recipient=OuterRef("pk"))
+        .order_by()
+        .values("recipient")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    user_column = (
+        f"{User._meta.db_table}.{User._meta.pk.column}"  # checked by unread_count_annotation
+    )
+    quoted = ".".join(f'"{part}"' for part in user_column.split("."))
+    return (
+        User._default_manager.filter(pk=user_id)
+        .annotate(pending_requests=Coalesce(Subquery(waiting, output_field=IntegerField()), 0))
+        .annotate(unread_conversations=unread_conversations_subquery(OuterRef("pk")))
+        .annotate(unread_notifications=unread_count_annotation(user_column=quoted))
+        .order_by()
+        .values_list(
+            *_user_columns(),
+            *(f"profile__{name}" for name in _profile_columns()),
+            "pending_requests",
+            "unread_conversations",
+            "unread_notifications",
+        )[:1]
+    )
+
+
+@lru_cache(maxsize=1)
+def _user_columns() -> tuple[str, ...]:
+    from django.contrib.auth import get_user_model
+
+    return tuple(f.attname for f in get_user_model()._meta.concrete_fields)
+
+
+#: The session's user with the navigation's row (``rounds.core.navigation``).
+USER_WITH_HEADER = CompiledQuery(
+    _user_with_header_queryset, sentinels={"user_id": SENTINEL_ID, "now": SENTINEL_TIME}
+)
+
+
+def user_with_header(user_id: int, using: str) -> Any:
+    """The account ``user_id`` (None when there is none) with its profile and badge counts
+    kept for this request's navigation (``rounds.core.navigation.prefetched``)."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from rounds.core.navigation import current
+    from rounds.profiles.models import Profile
+
+    rows = USER_WITH_HEADER.rows(user_id=user_id, now=timezone.now(), using=using)
+    if not rows:
+        return None
+    row = rows[0]
+    users, profiles = len(_user_columns()), len(_profile_columns())
+    user = get_user_model().from_db(using, list(_user_columns()), row[:users])
+    profile_values = row[users : users + profiles]
+    profile = None
+    if profile_values[0] is not None:  # the profile's id: NULL without one
+        profile = Profile.from_db(using, list(_profile_columns()), profile_values)
+    state = current()
+    if state is not None:
+        state.rows[user.pk] = (profile, tuple(row[users + profiles :]))
+    return user
+
+
 @lru_cache(maxsize=1)
 def _profile_columns() -> tuple[str, ...]:
     from rounds.profiles.models import Profile
@@ -74,16 +152,23 @@ def my_profile_with_pending_count(request: Any, user: Any) -> Any:
     from django.db import router
     from django.utils import timezone
 
+    from rounds.core.navigation import prefetched
     from rounds.profiles.models import Profile
 
-    using = router.db_for_read(Profile)
-    rows = HEADER_QUERY.rows(user_id=user.pk, now=timezone.now(), using=using)
-    if not rows:
-        return None
-    columns = _profile_columns()
-    row = rows[0]
-    profile = Profile.from_db(using, list(columns), row[: len(columns)])
-    pending, conversations, notifications = row[len(columns) :]
+    found = prefetched(user.pk)
+    if found is not None:  # read with the account (``rounds.core.navigation``)
+        profile, (pending, conversations, notifications) = found
+        if profile is None:
+            return None
+    else:
+        using = router.db_for_read(Profile)
+        rows = HEADER_QUERY.rows(user_id=user.pk, now=timezone.now(), using=using)
+        if not rows:
+            return None
+        columns = _profile_columns()
+        row = rows[0]
+        profile = Profile.from_db(using, list(columns), row[: len(columns)])
+        pending, conversations, notifications = row[len(columns) :]
     request._pending_request_count = min(int(pending or 0), PENDING_COUNT_CAP)
     request._unread_notification_count = int(notifications or 0)  # capped at 100
     request._unread_conversation_count = int(conversations or 0)

@@ -27,7 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rounds.core.errors import ApplicationError, Conflict
-from rounds.core.fragments import cached_html_many
+from rounds.core.fragments import cached_html_many, render_page
 from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, map_errors
 from rounds.core.pagination import MAX_PAGE_NUMBER, paginate, parse_positive_int
@@ -542,16 +542,33 @@ def due_list(request: HttpRequest) -> HttpResponse:
         next_cursor=rows.next_cursor,
     )
     return_to = request.get_full_path()
-    context = {
-        "page": page,
-        "items_html": _due_items_html(request, page.items, return_to),
-        "cursor": cursor,
-        "return_to": return_to,
-        "quick_kinds": QUICK_LOG_KINDS,
-        "counts": contact_counts_for(viewer=request.user) if not page.items else None,
-    }
-    return render_page_or_fragment(
-        request, "contacts/due.html", fragment="results", context=context
+    keyed = _due_item_keys(request, page.items, return_to)
+    counts = contact_counts_for(viewer=request.user) if not page.items else None
+
+    def context() -> dict[str, Any]:
+        return {
+            "page": page,
+            "items_html": _due_items_html(request, page.items, return_to, keyed),
+            "cursor": cursor,
+            "return_to": return_to,
+            "quick_kinds": QUICK_LOG_KINDS,
+            "counts": counts,
+        }
+
+    if is_htmx(request):
+        return render_page_or_fragment(
+            request, "contacts/due.html", fragment="results", context=context()
+        )
+    # The whole page per viewer under every item's key (``render_page``).
+    return render_page(
+        request,
+        "contacts/due.html",
+        context,
+        key_parts=(
+            page.next_cursor,
+            tuple(p for _, p in keyed),
+            tuple(sorted(counts.items())) if counts is not None else None,
+        ),
     )
 
 
@@ -579,11 +596,12 @@ _DUE_ITEM_DIGEST = _template_digest(_DUE_ITEM, "contacts/_network_tag.html")
 _TOKEN_SLOT = "due-items-csrf-token-slot"
 
 
-def _due_items_html(request: HttpRequest, items: list[Any], return_to: str) -> SafeString:
-    """Each due item's HTML from the per-viewer cache, rendered when missing. The key holds
-    the viewer, the page's address (the forms come back to it), the time zone (dates) and
-    every value the item shows, so a note, a snooze, an edit, a rename or a block that hides
-    the member's profile makes a new key."""
+def _due_item_keys(
+    request: HttpRequest, items: list[Any], return_to: str
+) -> list[tuple[int, tuple[Any, ...]]]:
+    """Each due item's cache key parts: the viewer, the page's address (the forms come back
+    to it), the time zone (dates) and every value the item shows, so a note, a snooze, an
+    edit, a rename or a block that hides the member's profile makes a new key."""
     zone = timezone.get_current_timezone_name()
     keyed = []
     for index, item in enumerate(items):
@@ -610,6 +628,17 @@ def _due_items_html(request: HttpRequest, items: list[Any], return_to: str) -> S
             shown,
         )
         keyed.append((index, parts))
+    return keyed
+
+
+def _due_items_html(
+    request: HttpRequest,
+    items: list[Any],
+    return_to: str,
+    keyed: list[tuple[int, tuple[Any, ...]]],
+) -> SafeString:
+    """Each due item's HTML (``keyed`` from ``_due_item_keys``) from the per-viewer cache,
+    rendered when missing."""
 
     def build(missing: list[Any]) -> dict[Any, str]:
         return {

@@ -23,7 +23,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rounds.core.errors import ApplicationError, Forbidden, RateLimited
-from rounds.core.fragments import FRAGMENT_TIMEOUT, fragment_version
+from rounds.core.fragments import FRAGMENT_TIMEOUT, fragment_version, render_page
 from rounds.core.http import apply_service_errors, map_errors, require_valid_id
 from rounds.core.pagination import paginate, parse_positive_int
 from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
@@ -229,18 +229,33 @@ def discover(request: HttpRequest) -> HttpResponse:
     page = discover_page(
         viewer=request.user, filters=filters_from(data), page=_page_number(request), size=PAGE_SIZE
     )
-    with_card_html(page.items)
-    with_card_items(page.items)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {
-        "filters_html": filters_html(request, form),
-        "page": page,
-        "filtered": any(data.get(name) for name in form.fields),
-        "query": query.urlencode(),
-        "now": timezone.now(),
-    }
-    return render(request, "events/list.html", context)
+
+    def context() -> dict[str, Any]:
+        with_card_html(page.items)
+        with_card_items(page.items)
+        return {
+            "filters_html": filters_html(request, form),
+            "page": page,
+            "filtered": any(data.get(name) for name in form.fields),
+            "query": query.urlencode(),
+        }
+
+    # The whole page per viewer (or for visitors) under every card's key and the viewer's
+    # state on it; the filters are in the URL (``render_page``).
+    zone = timezone.get_current_timezone_name()
+    language = translation.get_language() or ""
+    cards = tuple(
+        (_card_key(event, zone, language), getattr(event, "viewer_state", None) or None)
+        for event in page.items
+    )
+    return render_page(
+        request,
+        "events/list.html",
+        context,
+        key_parts=(cards, page.number, page.has_next, CARD_ITEM_VERSION),
+    )
 
 
 @login_required

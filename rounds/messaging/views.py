@@ -29,7 +29,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rounds.core.errors import ApplicationError, Forbidden, NotFound, RateLimited
-from rounds.core.fragments import cached_html_many, render_for_cache
+from rounds.core.fragments import cached_html_many, render_for_cache, render_page
 from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, error_response, map_errors, require_valid_id
 from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
@@ -180,10 +180,12 @@ def _face_key(profile: Any) -> tuple[Any, ...] | None:
     return (profile.handle, profile.display_name, profile.avatar.name if profile.avatar else "")
 
 
-def _inbox_row_html(request: HttpRequest, rows: list[dict[str, Any]], box: str) -> list[Any]:
-    """Each inbox row's HTML from the per-viewer cache, rendered when missing. The key holds
-    the viewer and every value the row shows (faces by handle, name and photo), so a new
-    message, a read, a rename or a departure makes a new key."""
+def _inbox_row_keys(
+    request: HttpRequest, rows: list[dict[str, Any]], box: str
+) -> list[tuple[int, tuple[Any, ...]]]:
+    """Each inbox row's cache key parts: the viewer and every value the row shows (faces by
+    handle, name and photo), so a new message, a read, a rename or a departure makes a new
+    key."""
     viewer_id = request.user.pk
     items = []
     for index, row in enumerate(rows):
@@ -192,6 +194,17 @@ def _inbox_row_html(request: HttpRequest, rows: list[dict[str, Any]], box: str) 
             for key, value in sorted(row.items())
         )
         items.append((index, ("dm-inbox-row", _INBOX_ROW_DIGEST, viewer_id, box, values)))
+    return items
+
+
+def _inbox_row_html(
+    request: HttpRequest,
+    rows: list[dict[str, Any]],
+    box: str,
+    items: list[tuple[int, tuple[Any, ...]]],
+) -> list[Any]:
+    """Each inbox row's HTML (``items`` from ``_inbox_row_keys``) from the per-viewer cache,
+    rendered when missing."""
 
     def build(missing: list[Any]) -> dict[Any, str]:
         return {i: render_for_cache(_INBOX_ROW, {"row": rows[i], "box": box}) for i in missing}
@@ -226,17 +239,34 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = inbox_entries_for(viewer=viewer, box=box, before=before)
     requests_waiting = request_count_of(viewer=viewer)
     rows = _inbox_rows(page.items, viewer.pk)
-    for row, html in zip(rows, _inbox_row_html(request, rows, box), strict=True):
-        row["html"] = html
-    context = {
-        "box": box,
-        "page": page,
-        "rows": rows,
-        "before": before,
-        "requests_waiting": requests_waiting,
-    }
-    return render_page_or_fragment(
-        request, "messaging/inbox.html", fragment="list", context=context
+    keys = _inbox_row_keys(request, rows, box)
+
+    def context() -> dict[str, Any]:
+        for row, html in zip(rows, _inbox_row_html(request, rows, box, keys), strict=True):
+            row["html"] = html
+        return {
+            "box": box,
+            "page": page,
+            "rows": rows,
+            "before": before,
+            "requests_waiting": requests_waiting,
+        }
+
+    if is_htmx(request):
+        return render_page_or_fragment(
+            request, "messaging/inbox.html", fragment="list", context=context()
+        )
+    # The whole page per viewer under every row's key (``render_page``).
+    return render_page(
+        request,
+        "messaging/inbox.html",
+        context,
+        key_parts=(
+            requests_waiting,
+            page.has_more,
+            page.next_cursor,
+            tuple(parts for _, parts in keys),
+        ),
     )
 
 

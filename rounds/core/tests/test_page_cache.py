@@ -157,11 +157,11 @@ def test_directory_filtered_by_organization_shows_a_renamed_organization(member_
 
 
 def test_warm_profile_page_queries(member_client, other_member):
-    """Warm: the session's user, the header, the profile, the relationship — nothing else."""
+    """Warm: the session, the account with the navigation row, the profile with the relationship."""
     from django.db import connection
 
     url = profile_url(other_member)
     page(member_client, url)
     with CaptureQueriesContext(connection) as queries:
         page(member_client, url)
-    assert len(queries) <= 5, [q["sql"][:80] for q in queries]
+    assert len(queries) <= 3, [q["sql"][:80] for q in queries]

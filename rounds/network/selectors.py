@@ -348,12 +348,54 @@ def _relationship_row(viewer_id: int | None, other_id: int) -> dict[str, Any]:
     return dict(zip(names, values, strict=True)) if values else {}
 
 
-def relationship_between(*, viewer: Any, other: Any) -> Relationship:
+#: The columns of ``_relationship_row`` for a signed-in viewer, in order.
+RELATIONSHIP_COLUMNS = (
+    "followers",
+    "followings",
+    "connection_id",
+    "has_request",
+    "following",
+    "followed_by",
+    "blocked_by_me",
+)
+
+
+def relationship_annotations(*, viewer_id: Any, now: Any) -> dict[str, Any]:
+    """``_relationship_row``'s columns as annotations of a ``Profile`` query (the other member
+    is the profile's account), named as in ``RELATIONSHIP_COLUMNS``: the profile page reads
+    the profile and the relationship in one query."""
+    from django.db.models import Exists, OuterRef, Subquery
+
+    other = OuterRef("user_id")
+
+    def state(column: str) -> Subquery:
+        return Subquery(NetworkState.objects.filter(user_id=other).values(column)[:1])
+
+    pending = ConnectionRequest.objects.filter(pending_q(now)).filter(
+        Q(sender_id=viewer_id, recipient_id=other) | Q(sender_id=other, recipient_id=viewer_id)
+    )
+    connection = Connection.objects.filter(owner_id=viewer_id, other_id=other).values("id")[:1]
+    return {
+        "followers": state("follower_count"),
+        "followings": state("following_count"),
+        "connection_id": Subquery(connection),
+        "has_request": Exists(pending),
+        "following": Exists(Follow.objects.filter(follower_id=viewer_id, followee_id=other)),
+        "followed_by": Exists(Follow.objects.filter(follower_id=other, followee_id=viewer_id)),
+        "blocked_by_me": Exists(Block.objects.filter(blocker_id=viewer_id, blocked_id=other)),
+    }
+
+
+def relationship_between(
+    *, viewer: Any, other: Any, row: dict[str, Any] | None = None
+) -> Relationship:
     """The viewer's relationship to ``other``: one query (counts, connection, pending requests
     both ways, follows both ways, the viewer's block), plus one more for each of the connection
-    and the pending requests only when there is one."""
+    and the pending requests only when there is one. ``row`` is that first query's answer
+    when the caller read it already (``relationship_annotations``)."""
     members = viewer is not None and viewer.is_authenticated and viewer.pk != other.pk
-    row = _relationship_row(viewer.pk if members else None, other.pk)
+    if row is None:
+        row = _relationship_row(viewer.pk if members else None, other.pk)
     followers = row.get("followers") or 0
     followings = row.get("followings") or 0
     if viewer is None or not viewer.is_authenticated:

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import router
 from django.db.models import Exists, OuterRef
 
-from rounds.core.compiled import SENTINEL_ID, SENTINEL_TEXT, CompiledQuery
+from rounds.core.compiled import SENTINEL_ID, SENTINEL_TEXT, SENTINEL_TIME, CompiledQuery
 from rounds.core.errors import NotFound
 
 from .models import Organization, Profile
@@ -69,6 +69,63 @@ def _member_profile(handle: str, viewer_id: int) -> Profile | None:
     user._state.fields_cache["profile"] = profile
     profile.__dict__["blocks_viewer"] = bool(row[-1])
     return profile
+
+
+def _profile_page_row(*, handle: str, viewer_id: int, now: Any) -> Any:
+    """``_profile_for_member`` with the viewer's relationship to the member on the same row."""
+    from rounds.network.selectors import RELATIONSHIP_COLUMNS, relationship_annotations
+
+    profile_columns, user_columns = _columns()
+    return (
+        Profile.objects.filter(handle__iexact=handle)
+        .annotate(blocks_viewer=_blocks(viewer_id))
+        .annotate(**relationship_annotations(viewer_id=viewer_id, now=now))
+        .order_by("pk")
+        .values_list(
+            *profile_columns,
+            *(f"user__{name}" for name in user_columns),
+            "blocks_viewer",
+            *RELATIONSHIP_COLUMNS,
+        )[:1]
+    )
+
+
+#: The profile page's one read of the profile, its account and the viewer's relationship.
+PROFILE_PAGE = CompiledQuery(
+    _profile_page_row,
+    sentinels={"handle": SENTINEL_TEXT, "viewer_id": SENTINEL_ID, "now": SENTINEL_TIME},
+)
+
+
+def access_profile_page(viewer: Any, handle: str) -> tuple[Profile, dict[str, Any] | None]:
+    """``access_profile_by_handle`` for the profile page: the profile, and for a signed-in
+    viewer the relationship row read in the same query (``relationship_between(row=...)``)."""
+    from django.utils import timezone
+
+    from rounds.accounts.models import User
+    from rounds.network.selectors import RELATIONSHIP_COLUMNS
+
+    member = viewer is not None and viewer.is_authenticated
+    if not member or not handle or len(handle) > MAX_KEY_LENGTH or "\x00" in handle:
+        return access_profile_by_handle(viewer, handle), None
+    using = router.db_for_read(Profile)
+    rows = PROFILE_PAGE.rows(handle=handle, viewer_id=viewer.pk, now=timezone.now(), using=using)
+    if not rows:
+        raise NotFound("No member with that handle.")
+    profile_columns, user_columns = _columns()
+    row = rows[0]
+    split = len(profile_columns)
+    users_end = split + len(user_columns)
+    profile = Profile.from_db(using, list(profile_columns), row[:split])
+    user = User.from_db(using, list(user_columns), row[split:users_end])
+    profile._state.fields_cache["user"] = user
+    user._state.fields_cache["profile"] = profile
+    blocks_viewer = bool(row[users_end])
+    profile.__dict__["blocks_viewer"] = blocks_viewer
+    profile.__dict__.setdefault("_blocked_viewer", {})[viewer.pk] = blocks_viewer
+    if not can_view_profile(viewer, profile):
+        raise NotFound("No member with that handle.")
+    return profile, dict(zip(RELATIONSHIP_COLUMNS, row[users_end + 1 :], strict=True))
 
 
 def access_profile_by_handle(viewer: Any, handle: str, *, for_update: bool = False) -> Profile:

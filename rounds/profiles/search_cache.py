@@ -3,7 +3,7 @@
 A name search (``ILIKE '%son%'`` over 200,000 names) or a specialty filter costs the database
 1–5 ms per page, the same for every member who asks. Each result page is therefore kept in the
 shared cache as a list of profile ids, computed for *any* member (no one's blocks applied),
-under the **directory version**: a token that changes after every committed change to a
+with the **directory version** it was computed under (read with it in one round trip): a token that changes after every committed change to a
 profile or an account (signals below), so a page is never read after a change that could
 alter it: a new member, a rename, a new headline or specialty, a deactivation, a deletion.
 
@@ -54,8 +54,8 @@ def directory_changed() -> None:
     transaction.on_commit(_new_version)
 
 
-def _page_key(version: str, shape: tuple[Any, ...], q: str, specialty_id: int) -> str:
-    raw = repr((version, shape, q, specialty_id)).encode()
+def _page_key(shape: tuple[Any, ...], q: str, specialty_id: int) -> str:
+    raw = repr((shape, q, specialty_id)).encode()
     return f"member-search:{hashlib.sha256(raw).hexdigest()}"
 
 
@@ -94,11 +94,19 @@ def cached_search_rows(
     """The viewer's ``(pk, updated_at)`` rows of the search page ``shape`` from the cached
     page, or None when this viewer must take the direct query. ``compute(viewer_id)`` runs
     the page's query for a viewer (0: no one's blocks) and returns its rows."""
-    key = _page_key(directory_version(), shape, q, specialty_id)
-    ids = cache.get(key)
-    if ids is None:
+    # The page is stored with the version it was computed under; both are read in one round
+    # trip and a page of another version is computed again.
+    key = _page_key(shape, q, specialty_id)
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    if version is None:
+        version = directory_version()
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        ids = entry[1]
+    else:
         ids = [row[0] for row in compute(0)]
-        cache.set(key, ids, timeout=SEARCH_PAGE_SECONDS)
+        cache.set(key, (version, ids), timeout=SEARCH_PAGE_SECONDS)
     if not ids:
         return []
     rows = VISIBLE_IDS.rows(

@@ -36,7 +36,7 @@ from rounds.network.selectors import (
     strategic_recommendations,
 )
 
-from .access import access_organization_by_slug, access_profile_by_handle
+from .access import access_organization_by_slug, access_profile_by_handle, access_profile_page
 from .forms import (
     PROFILE_SECTION_FORMS,
     AffiliationForm,
@@ -236,7 +236,7 @@ def profile_public_html(profile: Profile) -> dict[str, Any]:
 def profile_detail(request: HttpRequest, handle: str) -> HttpResponse:
     """A member's profile; private fields only as far as their owner shares them."""
     viewer = request.user
-    profile = access_profile_by_handle(viewer, handle)
+    profile, relationship_row = access_profile_page(viewer, handle)
     location = _location(profile)
     private = {
         "is_owner": is_owner(viewer, profile),
@@ -248,7 +248,7 @@ def profile_detail(request: HttpRequest, handle: str) -> HttpResponse:
         "location": location if can_see_field(viewer, profile, profile.location_visibility) else "",
         "can_verify": can_verify_npi(viewer),
     }
-    relationship = relationship_between(viewer=viewer, other=profile.user)
+    relationship = relationship_between(viewer=viewer, other=profile.user, row=relationship_row)
     # The page is cached per viewer under the profile's stamp, every per-viewer value shown
     # and the relationship's stamp; the public parts are themselves cached per profile stamp.
     return render_page(

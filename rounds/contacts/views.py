@@ -9,25 +9,26 @@ one-click actions (the item is replaced by a short status).
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rounds.core.errors import ApplicationError, Conflict
-from rounds.core.fragments import cached_html_many, render_page
+from rounds.core.fragments import (
+    cached_html_joined,
+    render_for_cache,
+    render_page,
+    template_digest,
+)
 from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, map_errors
 from rounds.core.pagination import MAX_PAGE_NUMBER, paginate, parse_positive_int
@@ -572,28 +573,8 @@ def due_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _template_digest(*names: str) -> str:
-    """A digest of the templates ``names`` and of the quick-log choices they show, for the
-    keys of HTML rendered from them: a deploy that changes one never reads the old HTML."""
-    from django.conf import settings
-
-    digest = hashlib.sha256(repr(QUICK_LOG_KINDS).encode())
-    folders: Any = settings.TEMPLATES[0]["DIRS"]
-    for folder in folders:
-        for name in names:
-            path = Path(folder) / name
-            if path.exists():
-                digest.update(name.encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
 _DUE_ITEM = "contacts/_due_item.html"
-_DUE_ITEM_DIGEST = _template_digest(_DUE_ITEM, "contacts/_network_tag.html")
-
-
-#: Stands for the request's CSRF token in cached items (never cached itself).
-_TOKEN_SLOT = "due-items-csrf-token-slot"
+_DUE_ITEM_DIGEST = template_digest(_DUE_ITEM, "contacts/_network_tag.html", extra=QUICK_LOG_KINDS)
 
 
 def _due_item_keys(
@@ -642,22 +623,14 @@ def _due_items_html(
 
     def build(missing: list[Any]) -> dict[Any, str]:
         return {
-            i: render_to_string(
+            i: render_for_cache(
                 _DUE_ITEM,
-                {
-                    "item": items[i],
-                    "return_to": return_to,
-                    "quick_kinds": QUICK_LOG_KINDS,
-                    "csrf_token": _TOKEN_SLOT,
-                },
+                {"item": items[i], "return_to": return_to, "quick_kinds": QUICK_LOG_KINDS},
             )
             for i in missing
         }
 
-    html = "".join(cached_html_many(request, keyed, build))
-    if _TOKEN_SLOT in html:  # the request's token, put in once for the whole list
-        html = html.replace(_TOKEN_SLOT, get_token(request))
-    return mark_safe(html)  # noqa: S308 - rendered by our autoescaped template
+    return cached_html_joined(request, keyed, build)
 
 
 # --- tags and settings --------------------------------------------------------------------------

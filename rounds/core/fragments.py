@@ -87,16 +87,8 @@ def cached_fragments(
     was deleted in between) is dropped from the result. One cache round trip to read, one to
     write the missing fragments.
     """
-    keys = {pk: fragment_key(kind, pk, updated_at) for pk, updated_at in rows}
-    found: dict[str, Any] = cache.get_many(list(keys.values())) if keys else {}
-    missing = [pk for pk, key in keys.items() if key not in found]
-    if missing:
-        built = build(missing)
-        fresh = {keys[pk]: value for pk, value in built.items() if pk in keys}
-        if fresh:
-            cache.set_many(fresh, timeout=FRAGMENT_TIMEOUT)
-        found.update(fresh)
-    return [found[keys[pk]] for pk, _ in rows if keys[pk] in found]
+    found = cached_fragment_map(kind, rows, build)
+    return [found[pk] for pk, _ in rows if pk in found]
 
 
 def cached_fragment(kind: str, pk: int, updated_at: datetime, build: Callable[[], T]) -> T:
@@ -177,14 +169,10 @@ def cached_html(request: Any, key_parts: tuple[Any, ...], build: Callable[[], st
     return _with_token(request, html)
 
 
-def cached_html_many(
-    request: Any,
+def _cached_html_raw(
     items: Sequence[tuple[Hashable, tuple[Any, ...]]],
     build: Callable[[list[Hashable]], dict[Hashable, str]],
-) -> list[SafeString]:
-    """The HTML of each ``(item, key_parts)`` in order, in one cache round trip; the missing
-    ones are rendered together by ``build(items)`` ({item: html}); items it leaves out are
-    dropped."""
+) -> list[str]:
     keys = {item: _html_key(parts) for item, parts in items}
     found: dict[str, Any] = cache.get_many(list(keys.values())) if keys else {}
     missing = [item for item, key in keys.items() if key not in found]
@@ -194,7 +182,43 @@ def cached_html_many(
         if fresh:
             cache.set_many(fresh, timeout=FRAGMENT_TIMEOUT)
         found.update(fresh)
-    return [_with_token(request, found[keys[item]]) for item, _ in items if keys[item] in found]
+    return [found[keys[item]] for item, _ in items if keys[item] in found]
+
+
+def cached_html_many(
+    request: Any,
+    items: Sequence[tuple[Hashable, tuple[Any, ...]]],
+    build: Callable[[list[Hashable]], dict[Hashable, str]],
+) -> list[SafeString]:
+    """The HTML of each ``(item, key_parts)`` in order, in one cache round trip; the missing
+    ones are rendered together by ``build(items)`` ({item: html}, rendered with
+    ``render_for_cache``); items it leaves out are dropped."""
+    return [_with_token(request, html) for html in _cached_html_raw(items, build)]
+
+
+def cached_html_joined(
+    request: Any,
+    items: Sequence[tuple[Hashable, tuple[Any, ...]]],
+    build: Callable[[list[Hashable]], dict[Hashable, str]],
+) -> SafeString:
+    """``cached_html_many`` joined into one piece of HTML, the CSRF token put in once for the
+    whole list (a list of items with forms)."""
+    return _with_token(request, "".join(_cached_html_raw(items, build)))
+
+
+def template_digest(*names: str, extra: Any = None) -> str:
+    """A digest of the templates ``names`` (found in the project's template folders) and of
+    ``repr(extra)`` (values the templates show from code, e.g. choice labels), for the keys of
+    HTML rendered from them: a deploy that changes one never reads the old HTML."""
+    digest = hashlib.sha256(repr(extra).encode())
+    folders: Any = settings.TEMPLATES[0]["DIRS"]
+    for folder in folders:
+        for name in names:
+            path = Path(folder) / name
+            if path.exists():
+                digest.update(name.encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 # --- whole pages per viewer --------------------------------------------------------------------

@@ -18,18 +18,22 @@ from typing import Any
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.dates import MONTHS_3
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rounds.core.errors import ApplicationError, Forbidden, NotFound, RateLimited
-from rounds.core.fragments import cached_html_many, render_for_cache, render_page
+from rounds.core.fragments import (
+    cached_html_joined,
+    cached_html_many,
+    render_for_cache,
+    render_page,
+    template_digest,
+)
 from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, error_response, map_errors, require_valid_id
 from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
@@ -152,22 +156,6 @@ def _inbox_rows(entries: list[InboxEntry], viewer_id: int) -> list[dict[str, Any
             }
         )
     return rows
-
-
-def template_digest(*names: str) -> str:
-    """A digest of the templates ``names`` (found in the project's template folders), for the
-    keys of HTML rendered from them: a deploy that changes one never reads the old HTML."""
-    from django.conf import settings
-
-    digest = hashlib.sha256()
-    folders: Any = settings.TEMPLATES[0]["DIRS"]
-    for folder in folders:
-        for name in names:
-            path = Path(folder) / name
-            if path.exists():
-                digest.update(name.encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 _INBOX_ROW = "messaging/_inbox_row.html"
@@ -446,8 +434,6 @@ def message_items(
 
 _MESSAGE = "messaging/_message.html"
 _MESSAGE_DIGEST = template_digest(_MESSAGE, "moderation/_report_link.html")
-#: Stands for the request's CSRF token in cached messages (never cached itself).
-_TOKEN_SLOT = "dm-messages-csrf-token-slot"
 
 
 def messages_html(
@@ -514,22 +500,13 @@ def messages_html(
             names=names,
         )
         return {
-            i: render_to_string(
-                _MESSAGE,
-                {
-                    "message": item,
-                    "seen": seen,
-                    "conversation": conversation,
-                    "csrf_token": _TOKEN_SLOT,
-                },
+            i: render_for_cache(
+                _MESSAGE, {"message": item, "seen": seen, "conversation": conversation}
             )
             for i, item in zip(missing, items, strict=True)
         }
 
-    html = "".join(cached_html_many(request, keyed, build))
-    if _TOKEN_SLOT in html:  # the request's token, put in once for the whole page
-        html = html.replace(_TOKEN_SLOT, get_token(request))
-    return mark_safe(html)  # noqa: S308 - rendered by our autoescaped template
+    return cached_html_joined(request, keyed, build)
 
 
 _COMPOSER_DIGEST = template_digest(
@@ -549,12 +526,10 @@ def composer_html(request: HttpRequest, conversation: Any, other_handle: str) ->
         context = {
             "conversation": conversation,
             "form": MessageForm(to_handle=other_handle),
-            "csrf_token": _TOKEN_SLOT,
         }
-        return {0: render_to_string("messaging/conversation.html#composer", context)}
+        return {0: render_for_cache("messaging/conversation.html#composer", context)}
 
-    html = "".join(cached_html_many(request, [(0, key)], build))
-    return mark_safe(html.replace(_TOKEN_SLOT, get_token(request)))  # noqa: S308
+    return cached_html_joined(request, [(0, key)], build)
 
 
 def _conversation_context(

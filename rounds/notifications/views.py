@@ -9,27 +9,28 @@ out of band, so its count follows); plain POSTs redirect back with a message.
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rounds.core.errors import ApplicationError, NotFound, ValidationFailed
-from rounds.core.fragments import cached_html_many, render_page
+from rounds.core.fragments import (
+    cached_html_joined,
+    render_for_cache,
+    render_page,
+    template_digest,
+)
 from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, error_response, map_errors, require_valid_id
 
@@ -95,26 +96,8 @@ def _list_response(
     )
 
 
-def _template_digest(*names: str) -> str:
-    """A digest of the templates ``names`` and of the kinds' labels, for the keys of HTML
-    rendered from them: a deploy that changes one never reads the old HTML."""
-    digest = hashlib.sha256(repr(sorted(Kind.choices)).encode())
-    folders: Any = settings.TEMPLATES[0]["DIRS"]
-    for folder in folders:
-        for name in names:
-            path = Path(folder) / name
-            if path.exists():
-                digest.update(name.encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
 _ITEM = "notifications/_item.html"
-_ITEM_DIGEST = _template_digest(_ITEM)
-
-
-#: Stands for the request's CSRF token in cached items (never cached itself).
-_TOKEN_SLOT = "notification-items-csrf-token-slot"
+_ITEM_DIGEST = template_digest(_ITEM, extra=sorted(Kind.choices))
 
 
 def _item_keys(
@@ -165,17 +148,11 @@ def _items_html(
 
     def build(missing: list[Any]) -> dict[Any, str]:
         return {
-            i: render_to_string(
-                _ITEM,
-                {"notification": items[i], "return_to": return_to, "csrf_token": _TOKEN_SLOT},
-            )
+            i: render_for_cache(_ITEM, {"notification": items[i], "return_to": return_to})
             for i in missing
         }
 
-    html = "".join(cached_html_many(request, keyed, build))
-    if _TOKEN_SLOT in html:  # the request's token, put in once for the whole list
-        html = html.replace(_TOKEN_SLOT, get_token(request))
-    return mark_safe(html)  # noqa: S308 - rendered by our autoescaped template
+    return cached_html_joined(request, keyed, build)
 
 
 @require_GET

@@ -165,3 +165,38 @@ def test_warm_profile_page_queries(member_client, other_member):
     with CaptureQueriesContext(connection) as queries:
         page(member_client, url)
     assert len(queries) <= 3, [q["sql"][:80] for q in queries]
+
+
+@pytest.mark.parametrize("kind", ["notifications", "due"])
+def test_cached_item_forms_carry_each_sessions_own_token(member, other_member, kind):
+    """Pages whose items come from the per-viewer item cache: the page cached for one session
+    of the member must not hold that session's CSRF token. A second session of the same
+    member (a new CSRF secret, as after signing in again) gets the same page from the cache
+    with its own token in every item's form."""
+    from django.middleware.csrf import _does_token_match
+
+    from rounds.contacts.tests.factories import add_contact, age
+
+    if kind == "notifications":
+        notify(
+            recipient_id=member.user.pk,
+            kind="connection.accepted",
+            text="Someone accepted your request.",
+            actor_id=other_member.user.pk,
+        )
+        url = reverse("notifications:list")
+    else:
+        age(add_contact(member.user, "Priya Raman"), days=400)
+        url = reverse("contacts:due")
+    sessions = []
+    for _ in range(2):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(member.user)
+        html = page(client, url)
+        tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        assert len(tokens) >= 2, "the items' forms and the page's own"
+        secret = client.cookies["csrftoken"].value
+        assert all(_does_token_match(token, secret) for token in tokens)
+        sessions.append(secret)
+    assert sessions[0] != sessions[1]
+    assert rendered_templates(client, url) == []  # the second session's page was the cache's

@@ -35,6 +35,9 @@ def _isolated_media_and_cache(settings, tmp_path):
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     if "locmem" in caches["default"]["BACKEND"]:
         cache.clear()
+    from rounds.core.cache import clear_local_copies
+
+    clear_local_copies()  # per-process copies of shared cache entries (rounds/core/cache.py)
     yield
 
 

@@ -155,6 +155,13 @@ else:
     # every request's first query. Without it, a connection the server dropped (a restart) fails
     # one request and is then replaced; set DB_HEALTH_CHECKS=1 where connections are often cut.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_HEALTH_CHECKS", False)
+    # Server-side prepared statements for the queries compiled once per process
+    # (``rounds.core.compiled``; every other query keeps Django's client-side binding, which
+    # never prepares): parsing and planning were half of what those queries cost. Off with
+    # DB_PREPARED_STATEMENTS=0 behind a pooler that cannot keep them (PgBouncer before 1.21,
+    # or without ``max_prepared_statements``).
+    if env_bool("DB_PREPARED_STATEMENTS", True):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
     DATABASES["default"].setdefault("TEST", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -163,7 +170,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "rounds.core.cache.RedisCache",
+            "BACKEND": "rounds.core.cache.LocalCopyRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "rounds"),
         }

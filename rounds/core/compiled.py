@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connections
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import QuerySet
 
 #: Stand-ins for the values that change per call (pass your own for other types).
@@ -44,6 +45,41 @@ class _Compiled:
     patterns: dict[str, list[tuple[int, bool]]]
     compiler: Any
     converters: dict[int, Any]
+    #: How many columns a row has.
+    width: int
+
+
+def prepared_cursor(connection: Any) -> Any:
+    """A cursor for a compiled query (or any hot query whose SQL text never changes). On PostgreSQL with prepared statements on (the
+    ``prepare_threshold`` option, ``config/settings.py``) it binds on the server, so psycopg
+    prepares the statement on first use and later executions skip parsing and planning
+    (PostgreSQL still chooses between a generic and a per-value plan, as for any prepared
+    statement). It is wrapped like any Django cursor: execute wrappers and query logging see
+    it."""
+    if (
+        connection.vendor != "postgresql"
+        or connection.settings_dict.get("OPTIONS", {}).get("prepare_threshold") is None
+    ):
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        cursor = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]
+    if connection.queries_logged:
+        return _LoggedPreparedCursor(cursor, connection)
+    return connection.make_cursor(cursor)
+
+
+class _LoggedPreparedCursor(CursorDebugWrapper):
+    """Django's query log for a prepared statement: the SQL with its values put in (Django
+    reads it back from the cursor, which holds only the statement's name once prepared)."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        with self.debug_sql(self.db.ops.compose_sql(sql, params), params):
+            return CursorWrapper.execute(self, sql, params)
 
 
 def _adapt(connection: Any, value: Any) -> Any:
@@ -100,11 +136,20 @@ class CompiledQuery:
                 patterns[name] = []
             if not slots[name] and not patterns[name]:
                 raise RuntimeError(f"CompiledQuery: {name!r} is missing from the parameters.")
-        compiled = _Compiled(sql, tuple(params), slots, patterns, compiler, converters)
+        width = len(compiler.select)
+        compiled = _Compiled(sql, tuple(params), slots, patterns, compiler, converters, width)
         self._compiled[key] = compiled
         return compiled
 
     def rows(self, *, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:
+        compiled, params = self._statement(using, values)
+        with prepared_cursor(connections[using]) as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        return _convert(compiled, rows)
+
+    def _statement(self, using: str, values: dict[str, Any]) -> tuple[_Compiled, list[Any]]:
+        """The compiled SQL and its parameters with ``values`` put in."""
         if set(values) != set(self._sentinels):
             raise TypeError(f"Expected values for {sorted(self._sentinels)}.")
         compiled = self._compile(using)
@@ -124,15 +169,7 @@ class CompiledQuery:
                 for position, like in places:
                     template = compiled.params[position]
                     params[position] = template.replace(sentinel, escaped if like else value)
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
-        if compiled.converters:
-            # The ORM's own conversions (SQLite dates, JSON, booleans …), as its iterator does.
-            return [
-                tuple(row) for row in compiled.compiler.apply_converters(rows, compiled.converters)
-            ]
-        return [tuple(row) for row in rows]
+        return compiled, params
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -142,6 +179,45 @@ class CompiledQuery:
     def forget(self) -> None:
         """Drop the compiled SQL (tests that change the schema or settings)."""
         self._compiled.clear()
+
+
+def _convert(compiled: _Compiled, rows: Any) -> list[tuple[Any, ...]]:
+    if compiled.converters:
+        # The ORM's own conversions (SQLite dates, JSON, booleans …), as its iterator does.
+        return [tuple(row) for row in compiled.compiler.apply_converters(rows, compiled.converters)]
+    return [tuple(row) for row in rows]
+
+
+def rows_together(
+    first: tuple[CompiledQuery, dict[str, Any]],
+    second: tuple[CompiledQuery, dict[str, Any]],
+    *,
+    using: str = "default",
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]] | None]:
+    """Two compiled queries in one round trip: ``(rows of first, rows of second)``.
+
+    ``first`` must return at most one row (the session's account); the statement is
+    ``first LEFT JOIN second ON TRUE``, so each of second's rows comes beside it. When first
+    has no row, second's rows cannot be told and are None (run it on its own then)."""
+    query_a, values_a = first
+    query_b, values_b = second
+    compiled_a, params_a = query_a._statement(using, values_a)
+    compiled_b, params_b = query_b._statement(using, values_b)
+    sql = (
+        f"SELECT a.*, b.* FROM ({compiled_a.sql}) a "  # noqa: S608 - the ORM's own SQL
+        f"LEFT JOIN (SELECT 1 AS together_present, b0.* FROM ({compiled_b.sql}) b0) b ON TRUE"
+    )
+    with prepared_cursor(connections[using]) as cursor:
+        cursor.execute(sql, [*params_a, *params_b])
+        rows = cursor.fetchall()
+    if not rows:
+        return [], None
+    width = compiled_a.width
+    if len(rows[0]) != width + 1 + compiled_b.width:
+        raise RuntimeError("rows_together: the queries' columns are not what they compiled to.")
+    firsts = _convert(compiled_a, [rows[0][:width]])
+    seconds = _convert(compiled_b, [row[width + 1 :] for row in rows if row[width] is not None])
+    return firsts, seconds
 
 
 class CompiledShapes:
@@ -164,18 +240,24 @@ class CompiledShapes:
         self._queries: dict[Any, CompiledQuery] = {}
 
     def rows(self, shape: Any, *, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:
+        query = self.query(shape, names=values)
+        return query.rows(using=using, **{k: values[k] for k in query.names})
+
+    def query(self, shape: Any, *, names: Any = ()) -> CompiledQuery:
+        """The ``CompiledQuery`` of ``shape`` (``names``: every value the builder takes, those
+        not bound by the shape passed as None)."""
         query = self._queries.get(shape)
         if query is None:
             if len(self._queries) >= self._limit:
                 self._queries.clear()
             build = self._build
             sentinels = self._sentinels(shape) if callable(self._sentinels) else self._sentinels
+            others = dict.fromkeys(names)
             query = CompiledQuery(
-                lambda **given: build(shape, **{**dict.fromkeys(values), **given}),
-                sentinels=sentinels,
+                lambda **given: build(shape, **{**others, **given}), sentinels=sentinels
             )
             self._queries[shape] = query
-        return query.rows(using=using, **{k: values[k] for k in query.names})
+        return query
 
     def forget(self) -> None:
         self._queries.clear()

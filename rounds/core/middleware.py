@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -48,18 +49,22 @@ class MemberTimeZoneMiddleware:
     """Show times in the signed-in member's zone (``User.time_zone``; UTC when unset).
 
     Reads only the user the session already loads; API responses stay in UTC (ISO 8601 with
-    offset) whatever the zone."""
+    offset) whatever the zone. The zone is set once the view is known (``process_view``), not
+    before: reading the account first would keep ``core.navigation`` from reading the view's
+    first query in the same round trip."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        zone = zone_named(getattr(user, "time_zone", "")) if user is not None else None
-        if zone is None:
-            return self.get_response(request)
-        timezone.activate(zone)
         try:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> None:
+        user = getattr(request, "user", None)
+        zone = zone_named(getattr(user, "time_zone", "")) if user is not None else None
+        if zone is not None:
+            timezone.activate(zone)
+        return None

@@ -60,12 +60,15 @@ def executable_constructs(html: str) -> list[str]:
 
 
 def clear_test_cache() -> None:
-    """Empty the current test's cache only. ``cache.clear()`` on Redis flushes the whole
+    """Empty the current test's cache only, and this process's local copies. ``cache.clear()`` on Redis flushes the whole
     database — the other xdist workers' cached pages and sessions too, mid-test — so with Redis
     this deletes only the keys under the test's own ``KEY_PREFIX`` (set per test in conftest)."""
     from django.conf import settings
     from django.core.cache import cache
 
+    from rounds.core.cache import clear_local_copies
+
+    clear_local_copies()  # this process's copies of shared entries (rounds.core.cache)
     config = settings.CACHES["default"]
     if "redis" not in config["BACKEND"].lower():
         cache.clear()

@@ -17,7 +17,9 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from rounds.core.compiled import SENTINEL_ID, CompiledQuery, CompiledShapes
+from rounds.core.cache import LocalCopies
+from rounds.core.compiled import SENTINEL_ID, CompiledQuery, CompiledShapes, prepared_cursor
+from rounds.core.navigation import prefetched_rows
 from rounds.profiles.models import Affiliation, Profile
 from rounds.profiles.selectors import profile_with_details
 
@@ -180,10 +182,18 @@ def connection_counts_for(*, viewer: Any) -> dict[str, int]:
     from django.db import router
 
     counts = {t: 0 for t in NetworkType.values}
-    grouped = CONNECTION_COUNTS.rows(viewer_id=viewer.pk, using=router.db_for_read(Connection))
+    grouped = prefetched_rows(CONNECTION_COUNTS, viewer_id=viewer.pk)
+    if grouped is None:  # not read with the account (``connection_counts_prefetch``)
+        grouped = CONNECTION_COUNTS.rows(viewer_id=viewer.pk, using=router.db_for_read(Connection))
     for override, proposed, n in grouped:
         counts[override or proposed] += n
     return counts
+
+
+def connection_counts_prefetch(request: Any, viewer_id: int, kwargs: Any) -> Any:
+    """``connection_counts_for``'s query, read with the viewer's account (``core.navigation``;
+    a view's ``navigation_prefetch``)."""
+    return CONNECTION_COUNTS, {"viewer_id": viewer_id}
 
 
 def _connection_list_rows(shape: tuple[int, int], *, viewer_id: int) -> QuerySet[Any]:
@@ -533,17 +543,21 @@ def _stamps(
     state, request = q(NetworkState._meta.db_table), q(ConnectionRequest._meta.db_table)
     now = timezone.now()
     pending = str(ConnectionRequest.State.PENDING)
-    marks = ", ".join(["%s"] * (len(ids) + 1))
+    postgres = db_connection.vendor == "postgresql"
+    # On PostgreSQL the ids go in as one array, so the SQL text never changes and the
+    # statement is prepared once per connection (``prepared_cursor``).
+    members = "= ANY(%s)" if postgres else "IN ({})".format(", ".join(["%s"] * (len(ids) + 1)))
     sql = (
         f"SELECT p.user_id, p.id, p.updated_at, u.is_active, u.deletion_scheduled, s.version, "  # noqa: S608
         f"(p.user_id IN (SELECT recipient_id FROM {request} WHERE sender_id = %s "
         f"AND state = %s AND expires_at > %s) OR p.user_id IN (SELECT sender_id FROM {request} "
         f"WHERE recipient_id = %s AND state = %s AND expires_at > %s)) "
         f"FROM {profile} p JOIN {user} u ON u.id = p.user_id "
-        f"LEFT JOIN {state} s ON s.user_id = p.user_id WHERE p.user_id IN ({marks})"
+        f"LEFT JOIN {state} s ON s.user_id = p.user_id WHERE p.user_id {members}"
     )
-    params: list[Any] = [viewer_id, pending, now, viewer_id, pending, now, viewer_id, *ids]
-    with db_connection.cursor() as cursor:
+    params: list[Any] = [viewer_id, pending, now, viewer_id, pending, now]
+    params += [[viewer_id, *ids]] if postgres else [viewer_id, *ids]
+    with prepared_cursor(db_connection) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     stamp: NetworkStamp | None = None
@@ -897,6 +911,13 @@ def network_snapshot(*, viewer: Any, kinds: Iterable[str] = ()) -> NetworkSnapsh
     """
     kinds = [k for k in kinds if k in RECOMMENDERS]
     keys = {kind: _recommendation_key(kind, viewer.pk) for kind in kinds}
+    # This process's own copies first: checked against the stamp like the shared ones, so a
+    # copy older than the member's last change is never used (the shared cache is asked then).
+    local = {key: _LOCAL_LISTS.get(cache.make_key(key)) for key in keys.values()}
+    if keys and all(entry is not None for entry in local.values()):
+        stamp, cards = _stamps(viewer.pk, {r.user_id for e in local.values() for r in e[1]})
+        if all(entry[0] == stamp for entry in local.values()):
+            return _snapshot(stamp, cards, {kind: local[key][1] for kind, key in keys.items()})
     found: dict[str, Any] = cache.get_many(list(keys.values())) if keys else {}
     cached_ids = {rec.user_id for entry in found.values() for rec in entry[1]}
     stamp, cards = _stamps(viewer.pk, cached_ids)
@@ -906,13 +927,27 @@ def network_snapshot(*, viewer: Any, kinds: Iterable[str] = ()) -> NetworkSnapsh
         entry = found.get(keys[kind])
         if entry is not None and entry[0] == stamp:
             lists[kind] = entry[1]
-            continue
-        computed = RECOMMENDERS[kind](viewer.pk, limit=RECOMMENDATION_LIMIT)
-        cache.set(keys[kind], (stamp, computed), RECOMMENDATION_CACHE_SECONDS)
-        lists[kind] = computed
-        new_ids.update(rec.user_id for rec in computed if rec.user_id not in cards)
+        else:
+            computed = RECOMMENDERS[kind](viewer.pk, limit=RECOMMENDATION_LIMIT)
+            cache.set(keys[kind], (stamp, computed), RECOMMENDATION_CACHE_SECONDS)
+            lists[kind] = computed
+            new_ids.update(rec.user_id for rec in computed if rec.user_id not in cards)
+        _LOCAL_LISTS.put(cache.make_key(keys[kind]), (stamp, lists[kind]))
     if new_ids:
         cards.update(_stamps(viewer.pk, new_ids)[1])
+    return _snapshot(stamp, cards, lists)
+
+
+#: This process's copies of recommendation lists, ``(stamp, list)`` by cache key (at most
+#: 5,000 lists, a minute each): a warm network page skips the shared cache's round trip.
+_LOCAL_LISTS = LocalCopies(max_chars=5_000, measure=lambda value: 1)
+
+
+def _snapshot(
+    stamp: NetworkStamp, cards: dict[int, CardStamp], lists: dict[str, list[Recommendation]]
+) -> NetworkSnapshot:
+    """The snapshot of ``lists`` with each member's card stamp; members without one (who may
+    no longer be recommended) are left out."""
     return NetworkSnapshot(
         stamp=stamp,
         recommendations={

@@ -74,6 +74,7 @@ from .selectors import (
     Recommendation,
     blocked_list_for,
     connection_counts_for,
+    connection_counts_prefetch,
     connection_list_for,
     connection_rows_for,
     connection_rows_plain_page,
@@ -440,6 +441,10 @@ def connection_list(request: HttpRequest) -> HttpResponse:
             tuple(_row_key(row, request.get_full_path()) for row in rows),
         ),
     )
+
+
+# The counts are read with the viewer's account (``core.navigation``).
+connection_list.navigation_prefetch = connection_counts_prefetch  # type: ignore[attr-defined]
 
 
 def _my_connection(viewer: Any, handle: str) -> Connection:

@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef
 
 from rounds.core.compiled import SENTINEL_ID, SENTINEL_TEXT, SENTINEL_TIME, CompiledQuery
 from rounds.core.errors import NotFound
+from rounds.core.navigation import prefetched_rows
 
 from .models import Organization, Profile
 from .policies import can_view_profile
@@ -109,7 +110,11 @@ def access_profile_page(viewer: Any, handle: str) -> tuple[Profile, dict[str, An
     if not member or not handle or len(handle) > MAX_KEY_LENGTH or "\x00" in handle:
         return access_profile_by_handle(viewer, handle), None
     using = router.db_for_read(Profile)
-    rows = PROFILE_PAGE.rows(handle=handle, viewer_id=viewer.pk, now=timezone.now(), using=using)
+    rows = prefetched_rows(PROFILE_PAGE, handle=handle, viewer_id=viewer.pk, now=None)
+    if rows is None:  # not read with the account (``profile_page_prefetch``)
+        rows = PROFILE_PAGE.rows(
+            handle=handle, viewer_id=viewer.pk, now=timezone.now(), using=using
+        )
     if not rows:
         raise NotFound("No member with that handle.")
     profile_columns, user_columns = _columns()
@@ -126,6 +131,24 @@ def access_profile_page(viewer: Any, handle: str) -> tuple[Profile, dict[str, An
     if not can_view_profile(viewer, profile):
         raise NotFound("No member with that handle.")
     return profile, dict(zip(RELATIONSHIP_COLUMNS, row[users_end + 1 :], strict=True))
+
+
+def profile_page_prefetch(
+    request: Any, viewer_id: int, kwargs: dict[str, Any]
+) -> tuple[Any, dict[str, Any]] | None:
+    """The profile page's query, to be read with the viewer's account in one round trip
+    (``core.navigation``; set as the view's ``navigation_prefetch``)."""
+    from django.utils import timezone
+
+    handle = kwargs.get("handle")
+    if (
+        not isinstance(handle, str)
+        or not handle
+        or len(handle) > MAX_KEY_LENGTH
+        or "\x00" in handle
+    ):
+        return None
+    return PROFILE_PAGE, {"handle": handle, "viewer_id": viewer_id, "now": timezone.now()}
 
 
 def access_profile_by_handle(viewer: Any, handle: str, *, for_update: bool = False) -> Profile:

@@ -36,7 +36,12 @@ from rounds.network.selectors import (
     strategic_recommendations,
 )
 
-from .access import access_organization_by_slug, access_profile_by_handle, access_profile_page
+from .access import (
+    access_organization_by_slug,
+    access_profile_by_handle,
+    access_profile_page,
+    profile_page_prefetch,
+)
 from .forms import (
     PROFILE_SECTION_FORMS,
     AffiliationForm,
@@ -267,6 +272,10 @@ def profile_detail(request: HttpRequest, handle: str) -> HttpResponse:
             relationship.stamp(),
         ),
     )
+
+
+# Its first query is read with the viewer's account (``core.navigation``).
+profile_detail.navigation_prefetch = profile_page_prefetch  # type: ignore[attr-defined]
 
 
 @require_POST

@@ -47,6 +47,30 @@ def test_a_compiled_query_runs_with_new_values_and_converts_like_the_orm():
     assert query.rows(user_id=2**40, now=later) == []
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_on_postgresql_a_compiled_query_is_prepared_once_and_still_logged():
+    """The compiled SQL runs as a server-side prepared statement (prepared on first use, then
+    executed with new values without parsing or planning), through Django's cursor wrapper:
+    query logging and execute wrappers still see every execution."""
+    query = CompiledQuery(_profiles_since, sentinels={"user_id": SENTINEL_ID, "now": SENTINEL_TIME})
+    profiles = [ProfileFactory(languages=["fr"]) for _ in range(3)]
+    later = timezone.now() + timedelta(minutes=1)
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            return int(cursor.fetchone()[0])
+
+    with CaptureQueriesContext(connection) as captured:
+        before = prepared()
+        counts = []
+        for profile in profiles:
+            assert query.rows(user_id=profile.user_id, now=later)[0][:2] == (profile.handle, ["fr"])
+            counts.append(prepared())
+    assert counts == [before + 1] * 3  # prepared on first use, reused for the other two
+    assert len([q for q in captured.captured_queries if "pg_prepared" not in q["sql"]]) == 3
+
+
 def test_a_compiled_query_refuses_missing_values_and_sentinels_it_cannot_find():
     query = CompiledQuery(_profiles_since, sentinels={"user_id": SENTINEL_ID, "now": SENTINEL_TIME})
     with pytest.raises(TypeError):
@@ -166,3 +190,39 @@ def test_the_compiled_profile_lookup_matches_the_orm_and_its_rules():
         access_profile_by_handle(viewer, "bo-lind")
     with pytest.raises(NotFound):
         access_profile_by_handle(viewer, "nobody-here")
+
+
+def _handles_of(*, org_id: int):
+    return (
+        Profile.objects.filter(user__affiliations__organization_id=org_id)
+        .order_by("handle")
+        .values_list("handle", "languages")
+    )
+
+
+def test_two_compiled_queries_read_together_give_what_each_gives_alone():
+    """``rows_together``: the account's row beside each row of the second query, converted by
+    each query's own converters; the second query's rows when it has none; unknown (None)
+    when the first has no row."""
+    from rounds.core.compiled import rows_together
+    from rounds.profiles.tests.factories import AffiliationFactory, OrganizationFactory
+
+    users = CompiledQuery(_profiles_since, sentinels={"user_id": SENTINEL_ID, "now": SENTINEL_TIME})
+    members = CompiledQuery(_handles_of, sentinels={"org_id": SENTINEL_ID})
+    me = ProfileFactory(languages=["de"])
+    org = OrganizationFactory()
+    for language in ("en", "fr"):
+        AffiliationFactory(user=ProfileFactory(languages=[language]).user, organization=org)
+    later = timezone.now() + timedelta(minutes=1)
+    first = (users, {"user_id": me.user_id, "now": later})
+
+    mine, theirs = rows_together(first, (members, {"org_id": org.pk}))
+    assert mine == users.rows(user_id=me.user_id, now=later)
+    assert theirs == members.rows(org_id=org.pk) and len(theirs) == 2
+    assert rows_together(first, (members, {"org_id": 2**40})) == (mine, [])
+    assert rows_together(
+        (users, {"user_id": 2**40, "now": later}), (members, {"org_id": org.pk})
+    ) == (
+        [],
+        None,
+    )

@@ -91,3 +91,63 @@ def test_api_requests_read_the_account_alone(client):
         response = client.get("/api/v1/network/connection-counts")
     assert response.status_code == 200
     assert not [q for q in queries if "read_at" in q["sql"]]
+
+
+def test_the_profile_pages_query_comes_with_the_account_and_stays_correct(client):
+    """The profile page names its first query (``navigation_prefetch``): it is read with the
+    account in one round trip, and its rows are used only for that page's own values and
+    only while nothing was written."""
+    from rounds.core.navigation import _CURRENT, Prefetch, prefetched_rows
+    from rounds.network.services import block
+    from rounds.profiles.access import PROFILE_PAGE
+
+    viewer, other = ProfileFactory(), ProfileFactory()
+    client.force_login(viewer.user)
+    url = reverse("profiles:detail", args=[other.handle])
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(url).content.decode()
+    assert other.display_name in body
+    assert len(queries) == 2  # the session; the account, navigation, profile and relationship
+    block(actor=other.user, blocked=viewer.user)  # the member now hides from the viewer
+    assert client.get(url).status_code == 404
+
+    state = Prefetch(
+        extra=(viewer.user_id, PROFILE_PAGE, {"handle": "a", "viewer_id": 1, "now": 0})
+    )
+    state.extra_rows = [("row",)]
+    token = _CURRENT.set(state)
+    try:
+        assert prefetched_rows(PROFILE_PAGE, handle="a", viewer_id=1, now=5) == [("row",)]
+        assert prefetched_rows(PROFILE_PAGE, handle="b", viewer_id=1, now=5) is None
+        assert prefetched_rows(object(), handle="a", viewer_id=1, now=5) is None
+        state.wrote = True
+        assert prefetched_rows(PROFILE_PAGE, handle="a", viewer_id=1, now=5) is None
+    finally:
+        _CURRENT.reset(token)
+
+
+def test_the_notifications_first_page_comes_with_the_account(client):
+    """The notifications list names its first page's query: a warm list is the session and one
+    query; a later page (a cursor) reads its rows on its own."""
+    from rounds.notifications.services import notify
+
+    me, other = ProfileFactory(), ProfileFactory()
+    for n in range(3):
+        notify(
+            recipient_id=me.user_id,
+            kind="connection.accepted",
+            text=f"Accepted number {n}.",
+            actor_id=other.user_id,
+        )
+    client.force_login(me.user)
+    url = reverse("notifications:list")
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(url).content.decode()
+    assert all(f"Accepted number {n}." in body for n in range(3))
+    assert len(queries) == 2, [q["sql"][:60] for q in queries]
+    notify(recipient_id=me.user_id, kind="connection.accepted", text="A new one.")
+    assert "A new one." in client.get(url).content.decode()
+    unread = client.get(url, {"show": "unread"}).content.decode()
+    assert "A new one." in unread

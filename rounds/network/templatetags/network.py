@@ -112,10 +112,17 @@ def user_with_header(user_id: int, using: str) -> Any:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from rounds.core.navigation import current
+    from rounds.core.compiled import rows_together
+    from rounds.core.navigation import current, keep_extra_rows, pending_extra
     from rounds.profiles.models import Profile
 
-    rows = USER_WITH_HEADER.rows(user_id=user_id, now=timezone.now(), using=using)
+    values = {"user_id": user_id, "now": timezone.now()}
+    extra = pending_extra(user_id)
+    if extra is None:
+        rows = USER_WITH_HEADER.rows(using=using, **values)
+    else:  # the view's first query comes along (``core.navigation.prefetched_rows``)
+        rows, extra_rows = rows_together((USER_WITH_HEADER, values), extra, using=using)
+        keep_extra_rows(extra_rows)
     if not rows:
         return None
     row = rows[0]

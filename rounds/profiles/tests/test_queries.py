@@ -144,6 +144,7 @@ def test_cached_pages_cost_known_query_counts(client, signed_in):
     signed = 2 if signed_in else 0
     # the page of (id, updated_at) rows; cards and the filter form come from the cache
     assert count_queries(client, directory, cold=False) == 1 + signed
-    # the profile with the block check and (for a member) the relationship in one query;
-    # a visitor's relationship panel (the follower counts) is a second
-    assert count_queries(client, detail, cold=False) == (1 if signed_in else 2) + signed
+    # a member: the session, then the account, navigation, profile with the block check and
+    # the relationship in one query (``navigation_prefetch``); a visitor: the profile, and
+    # the relationship panel (the follower counts)
+    assert count_queries(client, detail, cold=False) == 2

@@ -104,3 +104,25 @@ def test_a_slug_no_tag_can_have_is_refused_before_the_cache_and_the_database():
             assert _tag_id(Specialty, junk) is None
     assert len(queries) == 0
     assert _tag_id(Specialty, real.slug) == real.pk
+
+
+def test_tag_ids_and_sizes_are_kept_per_process_once_read():
+    """A filtered directory page reads the tag's id and size from this process's copy (no
+    cache round trip) once it has read them; an unknown slug is never kept."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rounds.profiles.selectors import _tag_id, _tag_size
+
+    real = Specialty.objects.order_by("pk").first()
+    assert _tag_id(Specialty, real.slug) == real.pk
+    size = _tag_size(Specialty, "specialties", real.pk)
+    cache.delete(f"tag-id:{Specialty._meta.label_lower}:{real.slug}")
+    cache.delete(f"tag-size:{Specialty._meta.label_lower}:{real.pk}")
+    with CaptureQueriesContext(connection) as queries:
+        assert _tag_id(Specialty, real.slug) == real.pk
+        assert _tag_size(Specialty, "specialties", real.pk) == size
+    assert len(queries) == 0
+    assert _tag_id(Specialty, "no-such-specialty") is None
+    assert _tag_id(Specialty, "no-such-specialty") is None  # asked again: nothing was kept

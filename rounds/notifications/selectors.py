@@ -10,9 +10,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from rounds.core.compiled import SENTINEL_ID, SENTINEL_TIME, CompiledQuery, CompiledShapes
+from rounds.core.compiled import SENTINEL_ID, SENTINEL_TIME, CompiledShapes
 from rounds.core.errors import ValidationFailed
-from rounds.core.navigation import prefetched_rows
 
 from .models import (
     DEFAULT_DELIVERY,
@@ -374,12 +373,6 @@ class NotificationItem:
         return _KIND_LABELS.get(self.kind, self.kind)
 
 
-def first_page_query(*, unread: bool, size: int) -> CompiledQuery:
-    """The compiled query of the list's first page of ``size`` (``notification_item_page_for``)."""
-    size = max(1, min(int(size), MAX_PAGE_SIZE))
-    return PAGE_ROWS.query((bool(unread), size + 1, False))
-
-
 def notification_item_page_for(
     *, viewer: Any, cursor: str | None = None, size: int = DEFAULT_PAGE_SIZE, unread: bool = False
 ) -> NotificationPage:
@@ -392,9 +385,7 @@ def notification_item_page_for(
     using = router.db_for_read(Notification)
     shape = (bool(unread), size + 1, after is not None)
     if after is None:
-        rows = prefetched_rows(first_page_query(unread=unread, size=size), viewer_id=viewer.pk)
-        if rows is None:  # not read with the account (``views.list_prefetch``)
-            rows = PAGE_ROWS.rows(shape, viewer_id=viewer.pk, using=using)
+        rows = PAGE_ROWS.rows(shape, viewer_id=viewer.pk, using=using)
     else:
         rows = PAGE_ROWS.rows(
             shape, viewer_id=viewer.pk, before_at=after.created_at, before_id=after.id, using=using

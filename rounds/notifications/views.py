@@ -39,7 +39,6 @@ from .forms import MarkAllReadForm, PreferencesForm
 from .models import KIND_GROUPS, Kind
 from .selectors import (
     DEFAULT_PAGE_SIZE,
-    first_page_query,
     notification_item_page_for,
     preference_rows_for,
 )
@@ -167,17 +166,6 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     ``?cursor=`` continues after the previous page (a malformed cursor is a 400)."""
     show = "unread" if request.GET.get("show") == "unread" else ""
     return _list_response(request, show=show, cursor=request.GET.get("cursor") or None)
-
-
-def list_prefetch(request: HttpRequest, viewer_id: int, kwargs: Any) -> Any:
-    """The list's first page, read with the viewer's account (``core.navigation``)."""
-    if request.GET.get("cursor"):
-        return None
-    query = first_page_query(unread=request.GET.get("show") == "unread", size=_page_size())
-    return query, {"viewer_id": viewer_id}
-
-
-notification_list.navigation_prefetch = list_prefetch  # type: ignore[attr-defined]
 
 
 @require_GET

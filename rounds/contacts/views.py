@@ -556,11 +556,6 @@ def due_list(request: HttpRequest) -> HttpResponse:
             "counts": counts,
         }
 
-    if is_htmx(request):
-        return render_page_or_fragment(
-            request, "contacts/due.html", fragment="results", context=context()
-        )
-    # The whole page per viewer under every item's key (``render_page``).
     return render_page(
         request,
         "contacts/due.html",
@@ -570,6 +565,7 @@ def due_list(request: HttpRequest) -> HttpResponse:
             tuple(p for _, p in keyed),
             tuple(sorted(counts.items())) if counts is not None else None,
         ),
+        fragment="results",
     )
 
 

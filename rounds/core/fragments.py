@@ -308,14 +308,20 @@ def render_page(
     context: Callable[[], dict[str, Any]],
     *,
     key_parts: tuple[Any, ...],
+    fragment: str | None = None,
 ) -> Any:
     """The page ``template_name`` renders with ``context()``, from the page cache when the
     viewer saw it with the same ``key_parts`` before (see above). ``context`` is only called
-    on a miss; ``key_parts`` must name every stamp of what the page shows."""
+    on a miss; ``key_parts`` must name every stamp of what the page shows. With ``fragment``,
+    an htmx request gets only that ``{% partialdef %}`` of the template (never cached)."""
     from django.http import HttpResponse
     from django.shortcuts import render
     from django.template.loader import render_to_string
 
+    from rounds.core.htmx import is_htmx, render_page_or_fragment
+
+    if fragment is not None and is_htmx(request):
+        return render_page_or_fragment(request, template_name, fragment=fragment, context=context())
     if not page_cache_applies(request):
         return render(request, template_name, context())
     key = _html_key(

@@ -240,11 +240,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "requests_waiting": requests_waiting,
         }
 
-    if is_htmx(request):
-        return render_page_or_fragment(
-            request, "messaging/inbox.html", fragment="list", context=context()
-        )
-    # The whole page per viewer under every row's key (``render_page``).
     return render_page(
         request,
         "messaging/inbox.html",
@@ -255,6 +250,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             page.next_cursor,
             tuple(parts for _, parts in keys),
         ),
+        fragment="list",
     )
 
 

@@ -343,15 +343,7 @@ def _relationship_row(viewer_id: int | None, other_id: int) -> dict[str, Any]:
         v, o = viewer_id, other_id
         pending = ConnectionRequest.State.PENDING
         params = [v, o, pending, timezone.now(), v, o, o, v, v, o, o, v, v, o, o]
-        names = [
-            "followers",
-            "followings",
-            "connection_id",
-            "has_request",
-            "following",
-            "followed_by",
-            "blocked_by_me",
-        ]
+        names = list(RELATIONSHIP_COLUMNS)
     with db_connection.cursor() as cursor:
         cursor.execute(sql, params)
         values = cursor.fetchone()

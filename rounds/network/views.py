@@ -424,12 +424,6 @@ def connection_list(request: HttpRequest) -> HttpResponse:
         )
         return context
 
-    if is_htmx(request):
-        return render_page_or_fragment(
-            request, template, fragment="results-response", context=full_context()
-        )
-    # The whole page per viewer under the counts and every value of every row shown (the
-    # rows' own cache keys); filters are in the URL.
     return render_page(
         request,
         template,
@@ -440,6 +434,7 @@ def connection_list(request: HttpRequest) -> HttpResponse:
             page.has_next,
             tuple(_row_key(row, request.get_full_path()) for row in rows),
         ),
+        fragment="results-response",
     )
 
 

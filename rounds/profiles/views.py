@@ -711,12 +711,6 @@ def directory(request: HttpRequest) -> HttpResponse:
             "filter_form_key": _filter_form_key(request, organization),
         }
 
-    if is_htmx(request):
-        return render_page_or_fragment(
-            request, template, fragment="results-response", context=context()
-        )
-    # The whole page per viewer under the result rows' stamps (the cards show only what the
-    # rows' updated_at stamps) and the named organization; filters are in the URL.
     return render_page(
         request,
         template,
@@ -729,6 +723,7 @@ def directory(request: HttpRequest) -> HttpResponse:
             if organization is not None
             else None,
         ),
+        fragment="results-response",
     )
 
 

@@ -23,24 +23,32 @@ register = template.Library()
 PENDING_COUNT_CAP = 100
 
 
-def _header_queryset(*, user_id: int, now: Any) -> Any:
-    """The navigation's one query: the member's profile row and their three badge counts."""
-    from django.db.models import Count, IntegerField, OuterRef, Subquery
-    from django.db.models.functions import Coalesce
+def _waiting_requests(recipient: Any, now: Any) -> Any:
+    """How many connection requests wait for ``recipient``'s answer (an outer reference)."""
+    from django.db.models import Count
 
-    from rounds.messaging.selectors import unread_conversations_subquery
     from rounds.network.models import ConnectionRequest
     from rounds.network.selectors import pending_q
-    from rounds.notifications.selectors import PROFILE_USER_ID, unread_count_annotation
-    from rounds.profiles.models import Profile
 
-    waiting = (
-        ConnectionRequest.objects.filter(pending_q(now), recipient=OuterRef("user_id"))
+    return (
+        ConnectionRequest.objects.filter(pending_q(now), recipient=recipient)
         .order_by()
         .values("recipient")
         .annotate(n=Count("pk"))
         .values("n")
     )
+
+
+def _header_queryset(*, user_id: int, now: Any) -> Any:
+    """The navigation's one query: the member's profile row and their three badge counts."""
+    from django.db.models import IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from rounds.messaging.selectors import unread_conversations_subquery
+    from rounds.notifications.selectors import PROFILE_USER_ID, unread_count_annotation
+    from rounds.profiles.models import Profile
+
+    waiting = _waiting_requests(OuterRef("user_id"), now)
     return (
         Profile.objects.filter(user_id=user_id)
         .annotate(pending_requests=Coalesce(Subquery(waiting, output_field=IntegerField()), 0))
@@ -57,22 +65,14 @@ def _user_with_header_queryset(*, user_id: int, now: Any) -> Any:
     """The account row and, on the same row, ``_header_queryset``'s profile row and counts
     (the profile's columns are NULL for an account without one)."""
     from django.contrib.auth import get_user_model
-    from django.db.models import Count, IntegerField, OuterRef, Subquery
+    from django.db.models import IntegerField, OuterRef, Subquery
     from django.db.models.functions import Coalesce
 
     from rounds.messaging.selectors import unread_conversations_subquery
-    from rounds.network.models import ConnectionRequest
-    from rounds.network.selectors import pending_q
     from rounds.notifications.selectors import unread_count_annotation
 
     User = get_user_model()
-    waiting = (
-        ConnectionRequest.objects.filter(pending_q(now), recipient=OuterRef("pk"))
-        .order_by()
-        .values("recipient")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    waiting = _waiting_requests(OuterRef("pk"), now)
     user_column = (
         f"{User._meta.db_table}.{User._meta.pk.column}"  # checked by unread_count_annotation
     )

@@ -30,9 +30,6 @@ def _isolated_media_and_cache(settings, tmp_path):
     caches = copy.deepcopy(settings.CACHES)
     caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
     settings.CACHES = caches
-    # Query-count tests must not depend on where sessions live; the Redis-backed session engine
-    # has its own test (rounds/core/tests/test_platform.py).
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     if "locmem" in caches["default"]["BACKEND"]:
         cache.clear()
     from rounds.core.cache import clear_local_copies

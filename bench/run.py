@@ -120,8 +120,7 @@ def sign_in(email: str) -> tuple[str, str]:
     from rounds.accounts.services import api_token_create
 
     user = User.objects.get(email=email)
-    # In the database: with --redis the server's sessions are cached_db, which reads the
-    # database on a cache miss and keeps the session in Redis from then on.
+    # In the database, where the server's session engine reads it (with the account).
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "rounds.accounts.backends.MemberModelBackend"

@@ -175,11 +175,11 @@ if REDIS_URL:
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "rounds"),
         }
     }
-    # cached_db: reads come from Redis, writes go to both, so a cache flush never signs anyone out.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database, keyed so that a page reads its session and the member's
+# account in one query (rounds/accounts/sessions.py); Redis is not needed for them.
+SESSION_ENGINE = "rounds.accounts.sessions"
 
 # --- background tasks -----------------------------------------------------------------------
 # Django's Tasks API (the django-tasks backport). Locally tasks run inline right after the

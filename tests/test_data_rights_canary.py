@@ -21,9 +21,6 @@ from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.sessions.backends.cached_db import SessionStore as CachedSessionStore
-from django.contrib.sessions.models import Session
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -37,7 +34,7 @@ from rounds.accounts.data_rights.services import (
     data_export_request,
     export_file_path,
 )
-from rounds.accounts.models import AccountDeletion
+from rounds.accounts.models import AccountDeletion, MemberSession
 from rounds.accounts.services import api_token_create
 from rounds.accounts.tests.canary import (
     autofill,
@@ -77,11 +74,9 @@ FRAMEWORK = {"admin", "auth", "contenttypes", "sessions", "account", "mfa", "cor
 
 
 @pytest.fixture(autouse=True)
-def _isolated_exports_and_cached_sessions(settings, tmp_path):
-    """Archives under a temp folder; sessions in the cache and the database (cached_db, as in
-    production with Redis) so the purge must clear both."""
+def _isolated_exports(settings, tmp_path):
+    """Archives under a temp folder (sessions use the project's engine, as in production)."""
     settings.DATA_EXPORT_DIR = tmp_path / "exports"
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -205,7 +200,10 @@ def test_deleted_member_leaves_no_trace(django_capture_on_commit_callbacks):
     assert f"profiles.Profile.phone holds {phone}" in before
     assert any(hit.startswith("session") for hit in before)
     assert files_holding(archive.parent, needles)
-    session_keys = list(Session.objects.values_list("session_key", flat=True))
+    session_keys = list(
+        MemberSession.objects.filter(user=user).values_list("session_key", flat=True)
+    )
+    assert session_keys
 
     # Deletion request through the page, with the password.
     with django_capture_on_commit_callbacks(execute=True):
@@ -229,8 +227,7 @@ def test_deleted_member_leaves_no_trace(django_capture_on_commit_callbacks):
 
     remaining = find_in_database(needles)
     assert remaining == [], f"left behind (seeded: {filled}): {remaining}"
-    for key in session_keys:
-        assert cache.get(CachedSessionStore.cache_key_prefix + key) is None
+    assert not MemberSession.objects.filter(session_key__in=session_keys).exists()
     assert not archive.exists()
     assert not os.path.exists(avatar)
     assert files_holding(archive.parent, needles) == []

@@ -18,7 +18,7 @@ after the sentinel finds which, and the value is put in escaped exactly there.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -199,25 +199,47 @@ def rows_together(
     ``first`` must return at most one row (the session's account); the statement is
     ``first LEFT JOIN second ON TRUE``, so each of second's rows comes beside it. When first
     has no row, second's rows cannot be told and are None (run it on its own then)."""
-    query_a, values_a = first
-    query_b, values_b = second
-    compiled_a, params_a = query_a._statement(using, values_a)
-    compiled_b, params_b = query_b._statement(using, values_b)
-    sql = (
-        f"SELECT a.*, b.* FROM ({compiled_a.sql}) a "  # noqa: S608 - the ORM's own SQL
-        f"LEFT JOIN (SELECT 1 AS together_present, b0.* FROM ({compiled_b.sql}) b0) b ON TRUE"
-    )
+    firsts, rest = rows_joined([first, second], using=using)
+    return firsts, rest[0]
+
+
+def rows_joined(
+    queries: Sequence[tuple[CompiledQuery, dict[str, Any]]], *, using: str = "default"
+) -> tuple[list[tuple[Any, ...]], list[list[tuple[Any, ...]] | None]]:
+    """Compiled queries in one round trip: ``(rows of the first, [rows of each other])``.
+
+    Every query but the last must return at most one row (the session, the account); the
+    statement is ``q1 LEFT JOIN q2 ON TRUE LEFT JOIN q3 ON TRUE …``, so each of the last one's
+    rows comes beside the others' single rows. When the first has no row, the others' rows
+    cannot be told and are all None (run them on their own then)."""
+    statements = [query._statement(using, values) for query, values in queries]
+    (compiled_a, params_a), others = statements[0], statements[1:]
+    sql = f"SELECT * FROM ({compiled_a.sql}) a"  # noqa: S608 - the ORM's own SQL
+    params = list(params_a)
+    for index, (compiled, more) in enumerate(others):
+        joined = f"SELECT 1 AS together_present, j.* FROM ({compiled.sql}) j"  # noqa: S608
+        sql += f" LEFT JOIN ({joined}) j{index} ON TRUE"
+        params.extend(more)
     with prepared_cursor(connections[using]) as cursor:
-        cursor.execute(sql, [*params_a, *params_b])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
-        return [], None
+        return [], [None] * len(others)
     width = compiled_a.width
-    if len(rows[0]) != width + 1 + compiled_b.width:
-        raise RuntimeError("rows_together: the queries' columns are not what they compiled to.")
+    if len(rows[0]) != width + sum(1 + compiled.width for compiled, _ in others):
+        raise RuntimeError("rows_joined: the queries' columns are not what they compiled to.")
     firsts = _convert(compiled_a, [rows[0][:width]])
-    seconds = _convert(compiled_b, [row[width + 1 :] for row in rows if row[width] is not None])
-    return firsts, seconds
+    results: list[list[tuple[Any, ...]] | None] = []
+    start = width
+    for index, (compiled, _) in enumerate(others):
+        end = start + 1 + compiled.width
+        last = index == len(others) - 1
+        chosen = rows if last else rows[:1]
+        results.append(
+            _convert(compiled, [row[start + 1 : end] for row in chosen if row[start] is not None])
+        )
+        start = end
+    return firsts, results
 
 
 class CompiledShapes:

@@ -122,12 +122,16 @@ class NavigationPrefetchMiddleware:
         user = request.__dict__.get("user")
         if user is None or getattr(user, "_wrapped", None) is not empty:
             return None  # no account yet to read, or already read
-        from django.contrib.auth import SESSION_KEY
+        claimed = getattr(request.session, "claimed_member_id", None)
+        if claimed is not None:  # ``rounds.accounts.sessions``: named by the key, read later
+            user_id = claimed() or 0
+        else:
+            from django.contrib.auth import SESSION_KEY
 
-        try:
-            user_id = int(request.session.get(SESSION_KEY) or 0)
-        except (TypeError, ValueError):
-            return None
+            try:
+                user_id = int(request.session.get(SESSION_KEY) or 0)
+            except (TypeError, ValueError):
+                return None
         if user_id <= 0:
             return None
         planned = plan(request, user_id, kwargs)

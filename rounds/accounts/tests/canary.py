@@ -71,12 +71,18 @@ def find_in_database(needles: Iterable[str], *, app_labels: Iterable[str] = ()) 
 
 
 def find_in_sessions(needles: Iterable[str]) -> list[str]:
-    """Stored sessions holding a needle, read with raw SQL and decoded."""
+    """Stored sessions holding a needle (our engine's table and Django's own), read with raw
+    SQL and decoded."""
+    from rounds.accounts.models import MemberSession
+
     store = import_module(settings.SESSION_ENGINE).SessionStore()
-    table = connection.ops.quote_name("django_session")
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT session_key, session_data FROM {table}")
-        rows = cursor.fetchall()
+    rows = []
+    for table in (MemberSession._meta.db_table, "django_session"):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT session_key, session_data FROM {connection.ops.quote_name(table)}"
+            )
+            rows.extend(cursor.fetchall())
     hits = []
     for key, data in rows:
         decoded = repr(store.decode(data))

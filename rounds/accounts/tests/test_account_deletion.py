@@ -10,7 +10,6 @@ import os
 from datetime import timedelta
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
@@ -27,7 +26,7 @@ from rounds.accounts.data_rights.services import (
     data_export_request,
     export_file_path,
 )
-from rounds.accounts.models import AccountDeletion, ApiToken, User
+from rounds.accounts.models import AccountDeletion, ApiToken, MemberSession, User
 from rounds.accounts.services import api_token_create
 from rounds.core.errors import Conflict, NotFound, ValidationFailed
 from rounds.core.models import AuditEntry
@@ -254,12 +253,12 @@ def test_purge_after_14_days_deletes_everything(
     archive = export_file_path(export)
     deletion = schedule(member)
     client = signed_in(user)  # members may sign in during the grace period
-    assert Session.objects.exists()
+    assert MemberSession.objects.filter(user=user).exists()
     assert purge_later(django_capture_on_commit_callbacks) == 1
     assert not User.objects.filter(pk=user.pk).exists()
     assert not Profile.objects.filter(pk=member.pk).exists()
     assert not AccountDeletion.objects.exists()
-    assert not Session.objects.exists()
+    assert not MemberSession.objects.exists()
     assert client.get(reverse("accounts:data")).status_code == 302
     assert not os.path.exists(avatar_path)
     assert not archive.exists()

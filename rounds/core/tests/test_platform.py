@@ -131,19 +131,17 @@ def test_production_requires_a_secret_key(tmp_path):
 
 
 @pytest.mark.django_db
-def test_sessions_work_with_the_production_session_engine(client, settings, member):
-    """The session engine used with Redis (cached_db) keeps a member signed in across requests."""
+def test_sessions_work_with_the_production_session_engine(client, member):
+    """The project's session engine (with or without Redis) keeps a member signed in across
+    requests, under a key that names them."""
     from django.conf import settings as live_settings
 
     import config.settings as project_settings
+    from rounds.accounts.sessions import member_id_in_key
 
-    engine = (
-        project_settings.SESSION_ENGINE
-        if project_settings.REDIS_URL
-        else "django.contrib.sessions.backends.cached_db"
-    )
-    settings.SESSION_ENGINE = engine
+    assert live_settings.SESSION_ENGINE == project_settings.SESSION_ENGINE
+    assert project_settings.SESSION_ENGINE == "rounds.accounts.sessions"
     client.force_login(member.user)
-    assert engine == live_settings.SESSION_ENGINE
+    assert member_id_in_key(client.cookies["sessionid"].value) == member.user.pk
     assert client.get("/settings/").status_code == 200
     assert client.get("/profile/edit/").status_code == 200

@@ -719,6 +719,8 @@ NOT_PUBLISHED_BY_MEMBERS = {
     "passed the guard (events.description) when it was written",
     "moderation.Report.details": "read only by moderators, never published; a report of a "
     "patient-privacy breach must be able to quote what it reports",
+    "accounts.MemberSession.session_data": "the browser session's own state (who is signed "
+    "in, sign-in flows), written by the framework, never shown to anyone",
 }
 
 INTERFACES = ["page", "page-htmx", "api"]

@@ -106,23 +106,32 @@ USER_WITH_HEADER = CompiledQuery(
 )
 
 
-def user_with_header(user_id: int, using: str) -> Any:
-    """The account ``user_id`` (None when there is none) with its profile and badge counts
-    kept for this request's navigation (``rounds.core.navigation.prefetched``)."""
-    from django.contrib.auth import get_user_model
+def header_queries(user_id: int) -> list[tuple[CompiledQuery, dict[str, Any]]]:
+    """The account ``user_id`` with its navigation row, and the view's first query when it
+    named one (``rounds.core.navigation``): what ``user_from_header_rows`` reads."""
     from django.utils import timezone
 
-    from rounds.core.compiled import rows_together
-    from rounds.core.navigation import current, keep_extra_rows, pending_extra
+    from rounds.core.navigation import pending_extra
+
+    queries = [(USER_WITH_HEADER, {"user_id": user_id, "now": timezone.now()})]
+    extra = pending_extra(user_id)
+    if extra is not None:
+        queries.append(extra)
+    return queries
+
+
+def user_from_header_rows(
+    rows: list[tuple[Any, ...]] | None, extra_rows: list[tuple[Any, ...]] | None, using: str
+) -> Any:
+    """The account of ``USER_WITH_HEADER``'s ``rows`` (None when there is none); its profile
+    and badge counts, and the view's rows, are kept for this request
+    (``rounds.core.navigation.prefetched``, ``prefetched_rows``)."""
+    from django.contrib.auth import get_user_model
+
+    from rounds.core.navigation import current, keep_extra_rows
     from rounds.profiles.models import Profile
 
-    values = {"user_id": user_id, "now": timezone.now()}
-    extra = pending_extra(user_id)
-    if extra is None:
-        rows = USER_WITH_HEADER.rows(using=using, **values)
-    else:  # the view's first query comes along (``core.navigation.prefetched_rows``)
-        rows, extra_rows = rows_together((USER_WITH_HEADER, values), extra, using=using)
-        keep_extra_rows(extra_rows)
+    keep_extra_rows(extra_rows)
     if not rows:
         return None
     row = rows[0]
@@ -136,6 +145,20 @@ def user_with_header(user_id: int, using: str) -> Any:
     if state is not None:
         state.rows[user.pk] = (profile, tuple(row[users + profiles :]))
     return user
+
+
+def user_with_header(user_id: int, using: str) -> Any:
+    """The account ``user_id`` (None when there is none) with its profile and badge counts
+    kept for this request's navigation (``rounds.core.navigation.prefetched``)."""
+    from rounds.core.compiled import rows_joined
+
+    queries = header_queries(user_id)
+    if len(queries) == 1:
+        query, values = queries[0]
+        return user_from_header_rows(query.rows(using=using, **values), None, using)
+    # the view's first query comes along (``core.navigation.prefetched_rows``)
+    rows, (extra_rows,) = rows_joined(queries, using=using)
+    return user_from_header_rows(rows, extra_rows, using)
 
 
 @lru_cache(maxsize=1)

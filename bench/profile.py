@@ -103,9 +103,11 @@ def main(argv: list[str] | None = None) -> int:
 
     targets = [BASELINE] + [t for t in TARGETS if any(o in t.name for o in args.only)]
     context = choose_context(DEFAULT_QUERY, DEFAULT_SPECIALTY)
-    context.update(keeping_context())
-    context.update(feed_context())
-    context.update(events_context())
+    for stage_context in (keeping_context, feed_context, events_context):
+        try:  # a stage not built yet leaves its placeholders unfilled
+            context.update(stage_context())
+        except Exception as exc:
+            print(f"({stage_context.__name__}: {exc!r})", file=sys.stderr)
     emails = {"demo": DEMO_EMAIL}
     if any(t.viewer != "demo" for t in targets):
         emails.update(network_viewers(tier))
@@ -186,7 +188,10 @@ def _measure(
             print(f"    {ms:6.2f} ms  {' '.join(sql.split())[:220]}")
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.profile)
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
+        restrict = os.environ.get("PROFILE_ONLY")  # e.g. "rounds/" for our own functions
+        stats.print_stats(*([restrict] if restrict else []), args.profile)
         print(out.getvalue())
 
 

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache, lru_cache
 from typing import Any
 
 from django.db import connections
@@ -61,16 +62,50 @@ def prepared_cursor(connection: Any) -> Any:
         or connection.settings_dict.get("OPTIONS", {}).get("prepare_threshold") is None
     ):
         return connection.cursor()
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
-        cursor = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]
+        cursor = _server_binding_cursor_class()(connection.connection)
     if connection.queries_logged:
         return _LoggedPreparedCursor(cursor, connection)
     return connection.make_cursor(cursor)
+
+
+@cache
+def _server_binding_cursor_class() -> Any:
+    """Django's server-binding cursor, whose statements' conversion to PostgreSQL's ``$n``
+    placeholders is kept per SQL text.
+
+    psycopg caches that conversion only for statements under 4,096 characters and 50
+    parameters (ORM-made statements of any length are seldom repeated, psycopg discussion
+    628). Ours are the few compiled statements run on every page, several of them longer
+    (the session, the account and the navigation in one statement: ~8,000), and splitting
+    them again cost ~0.1 ms per request. The conversion is psycopg's own function; the
+    class falls back to Django's cursor unchanged if psycopg's internals move."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    try:
+        from psycopg._queries import PostgresQuery, _query2pg_nocache
+    except ImportError:  # pragma: no cover - a psycopg without these internals
+        return ServerBindingCursor
+    convert_long = lru_cache(maxsize=512)(_query2pg_nocache)
+
+    class CompiledQueryConversion(PostgresQuery):
+        def convert(self, query: Any, vars: Any) -> None:
+            if vars is None or not isinstance(query, str):
+                return super().convert(query, vars)
+            self.query, self._want_formats, self._order, self._parts = convert_long(
+                self._ensure_bytes(query), self._tx.encoding
+            )
+            self.dump(vars)
+            return None
+
+    class CompiledServerBindingCursor(ServerBindingCursor):  # type: ignore[misc, valid-type]
+        _query_cls = CompiledQueryConversion
+
+    CompiledServerBindingCursor.conversions = convert_long  # type: ignore[attr-defined]
+    return CompiledServerBindingCursor
 
 
 class _LoggedPreparedCursor(CursorDebugWrapper):
@@ -181,6 +216,25 @@ class CompiledQuery:
         self._compiled.clear()
 
 
+class RawQuery:
+    """A hand-written statement that ``rows_joined`` can read with others: ``sql`` with
+    ``%s`` placeholders, ``params(values)`` giving their values in order, ``width`` columns.
+    For statements the ORM cannot express (aggregated arrays); no row converters apply, so
+    the statement must return what the caller reads as is."""
+
+    def __init__(self, sql: str, *, width: int, params: Callable[[dict[str, Any]], list[Any]]):
+        self._compiled = _Compiled(sql, (), {}, {}, None, {}, width)
+        self._params = params
+
+    def _statement(self, using: str, values: dict[str, Any]) -> tuple[_Compiled, list[Any]]:
+        return self._compiled, self._params(values)
+
+    def rows(self, *, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:
+        with prepared_cursor(connections[using]) as cursor:
+            cursor.execute(self._compiled.sql, self._params(values))
+            return [tuple(row) for row in cursor.fetchall()]
+
+
 def _convert(compiled: _Compiled, rows: Any) -> list[tuple[Any, ...]]:
     if compiled.converters:
         # The ORM's own conversions (SQLite dates, JSON, booleans …), as its iterator does.
@@ -204,7 +258,7 @@ def rows_together(
 
 
 def rows_joined(
-    queries: Sequence[tuple[CompiledQuery, dict[str, Any]]], *, using: str = "default"
+    queries: Sequence[tuple[CompiledQuery | RawQuery, dict[str, Any]]], *, using: str = "default"
 ) -> tuple[list[tuple[Any, ...]], list[list[tuple[Any, ...]] | None]]:
     """Compiled queries in one round trip: ``(rows of the first, [rows of each other])``.
 

@@ -5,7 +5,7 @@ and never read another member's labels, types, health or recommendations."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +18,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from rounds.core.cache import LocalCopies
-from rounds.core.compiled import SENTINEL_ID, CompiledQuery, CompiledShapes, prepared_cursor
+from rounds.core.compiled import (
+    SENTINEL_ID,
+    CompiledQuery,
+    CompiledShapes,
+    RawQuery,
+)
 from rounds.core.navigation import prefetched_rows
 from rounds.profiles.models import Affiliation, Profile
 from rounds.profiles.selectors import profile_with_details
@@ -517,6 +522,96 @@ def _as_datetime(value: Any) -> datetime:
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
 
 
+def _stamps_sql(*, aggregated: bool, members: str) -> str:
+    """The stamps statement: per member (the viewer and the candidates) its profile, account
+    state, network version and whether a request is pending with the viewer; on PostgreSQL
+    as one row of arrays (``aggregated``), so it can be read with the session and account."""
+    q = db_connection.ops.quote_name
+    profile, user = (
+        q(Profile._meta.db_table),
+        q(Profile._meta.get_field("user").related_model._meta.db_table),
+    )
+    state, request = q(NetworkState._meta.db_table), q(ConnectionRequest._meta.db_table)
+    columns = [
+        "p.user_id",
+        "p.id",
+        "p.updated_at",
+        "u.is_active",
+        "u.deletion_scheduled",
+        "s.version",
+        f"(p.user_id IN (SELECT recipient_id FROM {request} WHERE sender_id = %s "  # noqa: S608
+        f"AND state = %s AND expires_at > %s) OR p.user_id IN (SELECT sender_id FROM {request} "
+        f"WHERE recipient_id = %s AND state = %s AND expires_at > %s))",
+    ]
+    if aggregated:
+        columns = [f"array_agg({column} ORDER BY p.user_id)" for column in columns]
+    return (
+        f"SELECT {', '.join(columns)} FROM {profile} p JOIN {user} u ON u.id = p.user_id "  # noqa: S608
+        f"LEFT JOIN {state} s ON s.user_id = p.user_id WHERE p.user_id {members}"
+    )
+
+
+def _stamps_params(values: dict[str, Any]) -> list[Any]:
+    viewer_id, now = values["viewer_id"], values["now"]
+    pending = str(ConnectionRequest.State.PENDING)
+    return [viewer_id, pending, now, viewer_id, pending, now, values["ids"]]
+
+
+class _StampsQuery:
+    """``_stamps``' statement on PostgreSQL: one row of arrays, the ids as one array (constant
+    text, so prepared), readable with the session (``core.compiled.rows_joined``)."""
+
+    def __init__(self) -> None:
+        self._query: RawQuery | None = None
+
+    def _raw(self) -> RawQuery:
+        if self._query is None:
+            sql = _stamps_sql(aggregated=True, members="= ANY(%s)")
+            self._query = RawQuery(sql, width=7, params=_stamps_params)
+        return self._query
+
+    def _statement(self, using: str, values: dict[str, Any]) -> Any:
+        return self._raw()._statement(using, values)
+
+    def rows(self, **values: Any) -> list[tuple[Any, ...]]:
+        return self._raw().rows(**values)
+
+
+STAMPS_QUERY = _StampsQuery()
+
+
+def _stamp_rows_sqlite(viewer_id: int, ids: list[int]) -> list[tuple[Any, ...]]:
+    members = "IN ({})".format(", ".join(["%s"] * (len(ids) + 1)))
+    params = _stamps_params({"viewer_id": viewer_id, "now": timezone.now(), "ids": None})[:-1]
+    with db_connection.cursor() as cursor:
+        cursor.execute(_stamps_sql(aggregated=False, members=members), [*params, viewer_id, *ids])
+        return list(cursor.fetchall())
+
+
+def network_snapshot_prefetch(kinds: tuple[str, ...]) -> Callable[..., Any]:
+    """A view's ``navigation_prefetch`` (``core.navigation``) reading ``_stamps`` with the
+    session and account, for pages whose recommendation lists (``kinds``) this process keeps
+    (PostgreSQL only; otherwise the page reads the stamps itself)."""
+
+    def plan(request: Any, viewer_id: int, kwargs: Any) -> Any:
+        if db_connection.vendor != "postgresql":
+            return None
+        ids: set[int] = set()
+        for kind in kinds:
+            entry = _LOCAL_LISTS.get(cache.make_key(_recommendation_key(kind, viewer_id)))
+            if entry is None:
+                return None
+            ids.update(rec.user_id for rec in entry[1])
+        ordered = sorted(ids - {viewer_id})
+        return STAMPS_QUERY, {
+            "viewer_id": viewer_id,
+            "ids": [viewer_id, *ordered],
+            "now": timezone.now(),
+        }
+
+    return plan
+
+
 def _stamps(
     viewer_id: int, candidate_ids: Iterable[int] = ()
 ) -> tuple[NetworkStamp, dict[int, CardStamp]]:
@@ -527,31 +622,13 @@ def _stamps(
     it (the database 0.3 ms). The pending requests are two small subqueries evaluated once.
     """
     ids = sorted({int(i) for i in candidate_ids} - {viewer_id})
-    q = db_connection.ops.quote_name
-    profile, user = (
-        q(Profile._meta.db_table),
-        q(Profile._meta.get_field("user").related_model._meta.db_table),
-    )
-    state, request = q(NetworkState._meta.db_table), q(ConnectionRequest._meta.db_table)
-    now = timezone.now()
-    pending = str(ConnectionRequest.State.PENDING)
-    postgres = db_connection.vendor == "postgresql"
-    # On PostgreSQL the ids go in as one array, so the SQL text never changes and the
-    # statement is prepared once per connection (``prepared_cursor``).
-    members = "= ANY(%s)" if postgres else "IN ({})".format(", ".join(["%s"] * (len(ids) + 1)))
-    sql = (
-        f"SELECT p.user_id, p.id, p.updated_at, u.is_active, u.deletion_scheduled, s.version, "  # noqa: S608
-        f"(p.user_id IN (SELECT recipient_id FROM {request} WHERE sender_id = %s "
-        f"AND state = %s AND expires_at > %s) OR p.user_id IN (SELECT sender_id FROM {request} "
-        f"WHERE recipient_id = %s AND state = %s AND expires_at > %s)) "
-        f"FROM {profile} p JOIN {user} u ON u.id = p.user_id "
-        f"LEFT JOIN {state} s ON s.user_id = p.user_id WHERE p.user_id {members}"
-    )
-    params: list[Any] = [viewer_id, pending, now, viewer_id, pending, now]
-    params += [[viewer_id, *ids]] if postgres else [viewer_id, *ids]
-    with prepared_cursor(db_connection) as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    if db_connection.vendor == "postgresql":
+        values = {"viewer_id": viewer_id, "ids": [viewer_id, *ids], "now": timezone.now()}
+        found = prefetched_rows(STAMPS_QUERY, **values)  # read with the account
+        columns = (found or STAMPS_QUERY.rows(**values))[0]
+        rows = list(zip(*columns, strict=True)) if columns[0] else []
+    else:
+        rows = _stamp_rows_sqlite(viewer_id, ids)
     stamp: NetworkStamp | None = None
     cards: dict[int, CardStamp] = {}
     for user_id, profile_id, updated_at, active, leaving, version, is_pending in rows:

@@ -83,6 +83,7 @@ from .selectors import (
     incoming_requests_for,
     network_health_for,
     network_snapshot,
+    network_snapshot_prefetch,
     outgoing_requests_for,
     relationship_between,
     with_profiles,
@@ -92,6 +93,8 @@ DEFAULT_PAGE_SIZE = 20
 PREVIEW = 3
 #: Suggestions shown per list before "Show more" (the selectors return up to 30).
 RECOMMENDATIONS_SHOWN = 10
+#: The recommendation lists My Network and the recommendations page show.
+RECOMMENDATION_KINDS = ("pymk", "strategic")
 #: Where each health metric's next step can be taken.
 METRIC_ACTIONS = {
     "size": ("network:recommendations", "See suggestions"),
@@ -247,7 +250,7 @@ def my_network(request: HttpRequest) -> HttpResponse:
     period = HealthPeriodForm(request.GET)
     status = 200 if period.is_valid() else 400
     dormant_days = period.dormant_days()
-    snapshot = network_snapshot(viewer=viewer, kinds=["strategic", "pymk"])
+    snapshot = network_snapshot(viewer=viewer, kinds=RECOMMENDATION_KINDS)
 
     def health() -> dict[str, Any]:
         report = network_health_for(viewer=viewer, dormant_days=dormant_days, stamp=snapshot.stamp)
@@ -370,6 +373,9 @@ def _filter_form_key(request: HttpRequest) -> str:
     """The connections filter form shows only the query string's values (page aside)."""
     params = sorted((k, v) for k, values in request.GET.lists() if k != "page" for v in values)
     return hashlib.sha256(repr((fragment_version(), params)).encode()).hexdigest()
+
+
+my_network.navigation_prefetch = network_snapshot_prefetch(RECOMMENDATION_KINDS)  # type: ignore[attr-defined]
 
 
 @require_GET
@@ -968,7 +974,7 @@ def recommendations(request: HttpRequest) -> HttpResponse:
     their rendered HTML is cached under that stamp and the shown members' card stamps.
     """
     viewer = request.user
-    snapshot = network_snapshot(viewer=viewer, kinds=["pymk", "strategic"])
+    snapshot = network_snapshot(viewer=viewer, kinds=RECOMMENDATION_KINDS)
     pymk: list[Recommendation] = snapshot.recommendations["pymk"]
     strategic: list[Recommendation] = snapshot.recommendations["strategic"]
     show_all = request.GET.get("more") == "1"
@@ -1012,6 +1018,10 @@ def recommendations(request: HttpRequest) -> HttpResponse:
         lambda: {"lists": cached_html(request, key, build)},
         key_parts=key,
     )
+
+
+# The stamps of the kept recommendation lists are read with the account (``core.navigation``).
+recommendations.navigation_prefetch = network_snapshot_prefetch(RECOMMENDATION_KINDS)  # type: ignore[attr-defined]
 
 
 @require_POST

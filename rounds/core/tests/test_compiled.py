@@ -71,6 +71,28 @@ def test_on_postgresql_a_compiled_query_is_prepared_once_and_still_logged():
     assert len([q for q in captured.captured_queries if "pg_prepared" not in q["sql"]]) == 3
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_long_compiled_statements_are_converted_once_per_process():
+    """psycopg converts ``%s`` to ``$n`` again for every statement over 4,096 characters; the
+    compiled statements' cursor keeps that conversion (a psycopg upgrade that moves the
+    internals it uses makes this fail, not the pages)."""
+    from rounds.core.compiled import _server_binding_cursor_class, prepared_cursor
+
+    cursor_class = _server_binding_cursor_class()
+    if connection.settings_dict.get("OPTIONS", {}).get("prepare_threshold") is None:
+        pytest.skip("prepared statements are off (DB_PREPARED_STATEMENTS=0)")
+    conversions = cursor_class.conversions
+    sql = "SELECT %s::int + %s::int" + " " * 5000 + "-- long"
+    before = conversions.cache_info()
+    for n in range(3):
+        with prepared_cursor(connection) as cursor:
+            cursor.execute(sql, [n, 1])
+            assert cursor.fetchall() == [(n + 1,)]
+    after = conversions.cache_info()
+    assert after.misses - before.misses == 1
+    assert after.hits - before.hits == 2
+
+
 def test_a_compiled_query_refuses_missing_values_and_sentinels_it_cannot_find():
     query = CompiledQuery(_profiles_since, sentinels={"user_id": SENTINEL_ID, "now": SENTINEL_TIME})
     with pytest.raises(TypeError):

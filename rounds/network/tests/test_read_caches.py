@@ -265,3 +265,24 @@ def test_warm_suggestions_come_from_this_process_without_the_shared_cache(monkey
     # Another process (no copies of its own) sees the same, from the shared cache.
     selectors._LOCAL_LISTS.clear()
     assert ids(people_you_may_know(viewer=me.user)) == [second.user.pk]
+
+
+@pytest.mark.skipif(db_connection.vendor != "postgresql", reason="the stamps as arrays")
+@pytest.mark.parametrize("name", ["network:home", "network:recommendations"])
+def test_on_postgresql_a_warm_network_page_is_one_query_and_still_current(name):
+    """Warm, My Network and the suggestions page read the session, the account, the header
+    and the stamps of this process's kept lists in one statement (``navigation_prefetch``);
+    what the stamps check (a request since, a member deactivated) still shows at once."""
+    me = ProfileFactory()
+    x, y = two_hop(me, 2)
+    client = Client()
+    client.force_login(me.user)
+    url = reverse(name)
+    assert x.display_name in html(client.get(url))
+    with CaptureQueriesContext(db_connection) as warm:
+        assert client.get(url).status_code == 200
+    assert len(warm) == 1, [q["sql"][:80] for q in warm.captured_queries]
+    connection_request_send(actor=me.user, recipient=x.user)
+    User.objects.filter(pk=y.user.pk).update(is_active=False)
+    page = html(client.get(url))
+    assert x.display_name not in page and y.display_name not in page

@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.safestring import SafeString
-from django.utils.timesince import timesince
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -33,6 +32,7 @@ from rounds.core.fragments import (
 )
 from rounds.core.htmx import is_htmx, render_page_or_fragment
 from rounds.core.http import apply_service_errors, error_response, map_errors, require_valid_id
+from rounds.core.timesince import since
 
 from . import services
 from .forms import MarkAllReadForm, PreferencesForm
@@ -115,7 +115,7 @@ def _item_keys(
     now = timezone.now()
     keyed = []
     for index, item in enumerate(items):
-        item.since = timesince(item.created_at, now)
+        item.since = since(item.created_at, now)
         actor = item.actor
         profile = getattr(actor, "profile", None) if actor is not None else None
         face = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.safestring import SafeString, mark_safe
 
 from rounds.core.markdown import render_markdown
@@ -115,6 +115,15 @@ class Participant(models.Model):
         indexes = [
             # The inbox and its tabs: a member's seats by status, newest activity first.
             models.Index(fields=["user", "status", "-last_message"], name="participant_inbox_idx"),
+            # The navigation's unread-conversations badge, counted on every page: only the
+            # unread seats (``unread_q``), so a member with hundreds of conversations reads a
+            # handful of rows instead of every seat.
+            models.Index(
+                fields=["user"],
+                condition=Q(last_message__isnull=False)
+                & (Q(last_read_message__isnull=True) | Q(last_message__gt=F("last_read_message"))),
+                name="participant_unread_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

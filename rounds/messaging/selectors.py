@@ -277,27 +277,54 @@ def inbox_entries_for(
     return CursorPage(items=items, has_more=page.has_more, next_cursor=page.next_cursor)
 
 
-def _request_ids(*, viewer_id: int) -> QuerySet[Any]:
-    return Participant.objects.filter(user_id=viewer_id, status=Status.REQUEST).values_list(
-        "id", flat=True
-    )[:10]
+def _request_count(*, viewer_id: int) -> QuerySet[Any]:
+    """One row: how many message requests wait for the member's answer."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    waiting = (
+        Participant.objects.filter(user_id=OuterRef("pk"), status=Status.REQUEST)
+        .order_by()
+        .values("user_id")
+        .annotate(n=Count("id"))
+        .values("n")[:1]
+    )
+    return (
+        get_user_model()
+        ._default_manager.filter(pk=viewer_id)
+        .annotate(waiting=Coalesce(Subquery(waiting, output_field=IntegerField()), 0))
+        .order_by()
+        .values_list("waiting")
+    )
 
 
-def _compiled_requests() -> Any:
+def _compiled_request_count() -> Any:
     from rounds.core.compiled import SENTINEL_ID, CompiledQuery
 
-    return CompiledQuery(_request_ids, sentinels={"viewer_id": SENTINEL_ID})
+    return CompiledQuery(_request_count, sentinels={"viewer_id": SENTINEL_ID})
 
 
-#: The inbox's "requests" count (the tab's badge), compiled.
-REQUEST_IDS = _compiled_requests()
+#: The inbox's "requests" count (the tab's badge), compiled; one row, so the inbox page reads
+#: it with the session and account (``request_count_prefetch``).
+REQUEST_COUNT = _compiled_request_count()
 
 
-def request_count_of(*, viewer: Any) -> int:
-    """``request_count`` (capped at 10) by one compiled query."""
+def request_count_of(*, viewer: Any, cap: int = 10) -> int:
+    """``request_count`` by one compiled query (or the row read with the account)."""
     from django.db import router
 
-    return len(REQUEST_IDS.rows(viewer_id=viewer.pk, using=router.db_for_read(Participant)))
+    from rounds.core.navigation import prefetched_rows
+
+    rows = prefetched_rows(REQUEST_COUNT, viewer_id=viewer.pk)
+    if rows is None:
+        rows = REQUEST_COUNT.rows(viewer_id=viewer.pk, using=router.db_for_read(Participant))
+    return min(int(rows[0][0] or 0), cap) if rows else 0
+
+
+def request_count_prefetch(request: Any, viewer_id: int, kwargs: Any) -> Any:
+    """The inbox's ``navigation_prefetch`` (``core.navigation``): the requests count."""
+    return REQUEST_COUNT, {"viewer_id": viewer_id}
 
 
 def request_count(*, viewer: Any, cap: int = 10) -> int:

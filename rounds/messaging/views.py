@@ -67,6 +67,7 @@ from .selectors import (
     messages_page,
     others_of,
     request_count_of,
+    request_count_prefetch,
     seat_rows_of,
     seats_of,
     seen_marker,
@@ -252,6 +253,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
         ),
         fragment="list",
     )
+
+
+# The requests count is read with the account (``core.navigation``).
+inbox.navigation_prefetch = request_count_prefetch  # type: ignore[attr-defined]
 
 
 # --- composing --------------------------------------------------------------------------------

@@ -73,6 +73,24 @@ def test_inbox_page(client, me, friends):
     assert counts[0] == counts[1] <= MAX_PAGE_QUERIES, counts
 
 
+def test_a_warm_inbox_reads_its_requests_count_with_the_account(client, me, friends):
+    """Warm, the inbox is three queries: the session with the account, the navigation and the
+    requests count (``navigation_prefetch``), then the page's seats and their members. The
+    count is the current one after a new request arrives."""
+    client.force_login(me)
+    start(friends[0], me, body="A note between connections")
+    for index in range(2):
+        start(ProfileFactory().user, me, body=f"A request {index}")  # not connected: requests
+    url = reverse("messaging:inbox")
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url).content.decode()
+    assert len(captured) == 3, [q["sql"][:70] for q in captured.captured_queries]
+    assert '2<span class="visually-hidden"> waiting</span>' in page
+    start(ProfileFactory().user, me, body="A third request")
+    assert '3<span class="visually-hidden"> waiting</span>' in client.get(url).content.decode()
+
+
 def test_requests_tab(client, me):
     """The requests tab costs the same with 3 or 20 requests."""
     client.force_login(me)

@@ -86,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", action="store_true")
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--htmx", action="store_true", help="send HX-Request: true")
+    parser.add_argument(
+        "--explain", action="store_true", help="EXPLAIN ANALYZE each query of the last request"
+    )
     args = parser.parse_args(argv)
     tier = tier_named(args.tier)
     _setup(tier.slug, args.redis)
@@ -150,6 +153,7 @@ def _measure(
     for _ in range(args.warmup):
         call()
     queries: list[tuple[float, str]] = []
+    statements: list[tuple[str, Any]] = []
 
     def count(execute: Any, sql: str, params: Any, many: bool, ctx: Any) -> Any:
         started = time.perf_counter()
@@ -157,6 +161,7 @@ def _measure(
             return execute(sql, params, many, ctx)
         finally:
             queries.append(((time.perf_counter() - started) * 1000, sql))
+            statements.append((sql, params))
 
     walls, cpus, counts = [], [], []
     profiler = cProfile.Profile() if args.profile else None
@@ -165,6 +170,7 @@ def _measure(
         if args.sleep:
             time.sleep(args.sleep / 1000)
         queries.clear()
+        statements.clear()
         wall, cpu = time.perf_counter(), time.process_time()
         with connection.execute_wrapper(count):
             if profiler:
@@ -186,6 +192,21 @@ def _measure(
     if args.queries:
         for ms, sql in queries:
             print(f"    {ms:6.2f} ms  {' '.join(sql.split())[:220]}")
+    if args.explain:
+        with connection.cursor() as cursor:  # this connection's prepared statements
+            cursor.execute(
+                "SELECT generic_plans, custom_plans, left(regexp_replace(statement, '\\s+', ' ', "
+                "'g'), 110) FROM pg_prepared_statements ORDER BY custom_plans DESC"
+            )
+            for generic, custom, text in cursor.fetchall():
+                print(f"     prepared: generic {generic:5} custom {custom:5}  {text}")
+        for sql, params in list(statements):
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                plan = [row[0] for row in cursor.fetchall()]
+            print(f"  -- {' '.join(sql.split())[:150]}")
+            for line in plan[:4] + plan[-2:]:
+                print(f"     {line[:160]}")
     if profiler:
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)

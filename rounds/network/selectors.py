@@ -173,7 +173,7 @@ def _connection_counts(*, viewer_id: int) -> QuerySet[Any]:
         Connection.objects.filter(owner_id=viewer_id)
         .order_by()
         .values_list("override_type", "proposed_type")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # not Count("pk"): the types index alone answers
     )
 
 

@@ -182,8 +182,13 @@ def _event_for_read(member: bool, *, event_id: int, viewer_id: Any) -> QuerySet[
             _blocking=Exists(
                 Block.objects.filter(blocker_id=OuterRef("organizer_id"), blocked_id=viewer_id)
             ),
+            # Whether the viewer blocked or was blocked by anyone at all: most members never
+            # were, and then the roster's rules need no query of their blocks.
+            _any_block=Exists(
+                Block.objects.filter(Q(blocker_id=viewer_id) | Q(blocked_id=viewer_id))
+            ),
         )
-        columns += ["_co", "_blocked", "_blocking"]
+        columns += ["_co", "_blocked", "_blocking", "_any_block"]
         columns += [f"_mine__{name}" for name in _registration_columns()]
     return qs.order_by().values_list(*columns)[:1]
 
@@ -275,8 +280,12 @@ def read_event(viewer: Any, event_id: Any) -> Event:
         Event.organization.field.set_cached_value(event, organization)
     blocked: bool | None = None
     if member:
-        co_organizer, blocked_by_viewer, blocking_viewer, *registration_values = rest
+        co_organizer, blocked_by_viewer, blocking_viewer, any_block, *registration_values = rest
         blocked = bool(blocked_by_viewer or blocking_viewer)
+        if not any_block and getattr(viewer, "_community_blocked_ids", None) is None:
+            # ``community.selectors.blocked_ids_for`` keeps the viewer's blocks on the viewer
+            # for the request: none, as just read (the roster's rules ask for them).
+            viewer._community_blocked_ids = set()
         registration = None
         if registration_values and registration_values[0] is not None:
             registration = Registration.from_db(

@@ -30,7 +30,7 @@ from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
 
 from . import page as page_reads
 from . import policies, rosters, selectors, services
-from .access import access_event, read_event
+from .access import access_event, read_event, read_event_prefetch
 from .forms import (
     CancelForm,
     CoOrganizerForm,
@@ -518,7 +518,7 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
             shared_key,
             _row_values(event),
             _row_values(registration),
-            shifts_by_id.get(registration.shift_id) if registration is not None else None,
+            shifts_by_id.get(registration.shift_id or 0) if registration is not None else None,
             waitlist_position,
             tuple(sorted(rights.items())),
             registration_open,
@@ -527,6 +527,10 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
             tuple(roster_preview),
         ),
     )
+
+
+# Their first query is read with the viewer's account (``core.navigation``).
+event_detail.navigation_prefetch = read_event_prefetch  # type: ignore[attr-defined]
 
 
 @login_required
@@ -821,6 +825,9 @@ def roster(request: HttpRequest, event_id: int) -> HttpResponse:
             number,
         ),
     )
+
+
+roster.navigation_prefetch = read_event_prefetch  # type: ignore[attr-defined]
 
 
 #: A cell starting with one of these is a formula to a spreadsheet: prefixed with "'".

@@ -27,7 +27,7 @@ from rounds.core.pagination import parse_positive_int
 from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
 
 from . import preparation, recommend, selectors_prepare
-from .access import access_event, read_event
+from .access import access_event, read_event, read_event_prefetch
 from .forms_prepare import CandidateSearchForm, ConnectForm, FollowUpForm, GoalForm, MetNoteForm
 from .models import Event, State
 
@@ -107,6 +107,10 @@ def prepare(request: HttpRequest, event_id: int) -> HttpResponse:
                 return redirect(reverse("events:prepare", args=[event.pk]) + "#who-to-meet")
         return _prepare_page(request, event, registration, form, status=status)
     return _prepare_page(request, event, registration, None, status=status)
+
+
+# A GET's first query is read with the viewer's account (``core.navigation``).
+prepare.navigation_prefetch = read_event_prefetch  # type: ignore[attr-defined]
 
 
 def _prepare_page(

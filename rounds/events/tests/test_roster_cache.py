@@ -204,3 +204,27 @@ def test_the_cached_roster_equals_the_query():
             )
         ]
         assert faces == expected_faces, user
+
+
+def test_the_event_is_read_with_the_account_and_still_gated():
+    """The event, roster and prepare pages read the event with the viewer's account in one
+    statement (``read_event_prefetch``); an event the viewer may not see is still a 404."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    organizer, event, viewer, _other = _world()
+    draft = make_event(organizer, publish=False, title="Secret draft")
+    client = Client()
+    client.force_login(viewer)
+    for path in (f"/events/{event.pk}/", f"/events/{event.pk}/roster/"):
+        client.get(path)  # warm
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        together = [
+            q["sql"] for q in queries if "accounts_user" in q["sql"] and "events_event" in q["sql"]
+        ]
+        assert len(together) == 1, [q["sql"][:80] for q in queries]
+    for path in (f"/events/{draft.pk}/", f"/events/{draft.pk}/roster/", "/events/999999/"):
+        assert client.get(path).status_code == 404
+    prepare = client.get(f"/events/{event.pk}/prepare/")
+    assert prepare.status_code == 200

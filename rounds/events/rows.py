@@ -236,14 +236,23 @@ def visible_q_for(*, member: bool, viewer_id: int | None) -> Q:
     """``access.visible_events_q`` with the block rule as subqueries on the viewer's id."""
     from django.contrib.auth.models import AnonymousUser
 
-    from rounds.community.selectors import readable_group_ids
+    from rounds.community.models import Visibility
+    from rounds.community.selectors import member_group_ids
     from rounds.network.models import Block
 
     viewer = _viewer_of(viewer_id) if member and viewer_id is not None else AnonymousUser()
     q = Q(state__in=(State.PUBLISHED, State.CANCELLED)) & Q(
         moderation_state=ModerationState.VISIBLE
     )
-    q &= Q(group__isnull=True) | Q(group_id__in=readable_group_ids(viewer))
+    # ``community.selectors.readable_group_ids`` (public groups and the viewer's active
+    # memberships) on the group the row already joins for its card: as ``group_id IN
+    # (readable ids)`` PostgreSQL scanned the whole group table into a hashed subplan on every
+    # list; only the memberships stay a (tiny) subquery.
+    q &= (
+        Q(group__isnull=True)
+        | Q(group__visibility=Visibility.PUBLIC)
+        | Q(group_id__in=member_group_ids(viewer))
+    )
     if member:
         # ``NOT IN`` (a hashed subplan), not ``NOT EXISTS``: PostgreSQL turns the latter into
         # two anti-joins, and planning the seven-table join took ~10 ms. The negated ``IN`` on

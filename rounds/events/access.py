@@ -182,8 +182,13 @@ def _event_for_read(member: bool, *, event_id: int, viewer_id: Any) -> QuerySet[
             _blocking=Exists(
                 Block.objects.filter(blocker_id=OuterRef("organizer_id"), blocked_id=viewer_id)
             ),
+            # Whether the viewer blocked or was blocked by anyone at all: most members never
+            # were, and then the roster's rules need no query of their blocks.
+            _any_block=Exists(
+                Block.objects.filter(Q(blocker_id=viewer_id) | Q(blocked_id=viewer_id))
+            ),
         )
-        columns += ["_co", "_blocked", "_blocking"]
+        columns += ["_co", "_blocked", "_blocking", "_any_block"]
         columns += [f"_mine__{name}" for name in _registration_columns()]
     return qs.order_by().values_list(*columns)[:1]
 
@@ -205,6 +210,26 @@ def _compiled_reader() -> Any:
 
 
 EVENT_FOR_READ = _compiled_reader()
+
+
+def _member_reader() -> Any:
+    """The compiled ``read_event`` query of a member (one object per process: the navigation
+    prefetch recognises it by identity)."""
+    return EVENT_FOR_READ.query(True, names=("event_id", "viewer_id"))
+
+
+def read_event_prefetch(
+    request: Any, viewer_id: int, kwargs: dict[str, Any]
+) -> tuple[Any, dict[str, Any]] | None:
+    """The page's ``read_event`` query, read with the viewer's account in one round trip
+    (``core.navigation``; set as the view's ``navigation_prefetch``: one row or none)."""
+    try:
+        pk = int(kwargs.get("event_id"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if pk <= 0 or pk > MAX_ID:
+        return None
+    return _member_reader(), {"event_id": pk, "viewer_id": viewer_id}
 
 
 def _partial(model: Any, using: str, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
@@ -231,11 +256,17 @@ def read_event(viewer: Any, event_id: Any) -> Event:
         raise NotFound("No event at that address.") from None
     if pk <= 0 or pk > MAX_ID:
         raise NotFound("No event at that address.")
+    from rounds.core.navigation import prefetched_rows
+
     member = _member(viewer)
     using = router.db_for_read(Event)
-    rows = EVENT_FOR_READ.rows(
-        member, event_id=pk, viewer_id=viewer.pk if member else None, using=using
-    )
+    rows = None
+    if member:  # read with the account when the view asked for it (``read_event_prefetch``)
+        rows = prefetched_rows(_member_reader(), event_id=pk, viewer_id=viewer.pk)
+    if rows is None:
+        rows = EVENT_FOR_READ.rows(
+            member, event_id=pk, viewer_id=viewer.pk if member else None, using=using
+        )
     if not rows:
         raise NotFound("No event at that address.")
     row = rows[0]
@@ -275,8 +306,12 @@ def read_event(viewer: Any, event_id: Any) -> Event:
         Event.organization.field.set_cached_value(event, organization)
     blocked: bool | None = None
     if member:
-        co_organizer, blocked_by_viewer, blocking_viewer, *registration_values = rest
+        co_organizer, blocked_by_viewer, blocking_viewer, any_block, *registration_values = rest
         blocked = bool(blocked_by_viewer or blocking_viewer)
+        if not any_block and getattr(viewer, "_community_blocked_ids", None) is None:
+            # ``community.selectors.blocked_ids_for`` keeps the viewer's blocks on the viewer
+            # for the request: none, as just read (the roster's rules ask for them).
+            viewer._community_blocked_ids = set()
         registration = None
         if registration_values and registration_values[0] is not None:
             registration = Registration.from_db(

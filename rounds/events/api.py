@@ -30,7 +30,7 @@ from rounds.core.errors import Forbidden, NotFound
 from rounds.core.pagination import paginate
 from rounds.guard.schemas import GuardErrorOut
 
-from . import page, policies, selectors, services
+from . import page, policies, rosters, selectors, services
 from .access import access_event, read_event
 from .models import Event
 from .rows import discover_page
@@ -57,7 +57,7 @@ from .schemas import (
     event_row_out,
     member_ref,
     registration_out,
-    roster_entry_out,
+    roster_entry_row_out,
     shift_out,
 )
 
@@ -425,15 +425,14 @@ def roster(request: HttpRequest, event_id: int, params: Query[RosterParams]) -> 
     event = read_event(viewer, event_id)
     if not policies.can_see_roster(viewer, event):
         raise Forbidden("The attendee list is for the organizers and the registrants.")
-    page = selectors.roster_page(
-        viewer=viewer,
-        event=event,
-        state=params.state or "",
-        page=params.page,
-        size=params.page_size,
+    # The event's cached roster (``rosters``), filtered for this viewer.
+    snapshot = rosters.roster_snapshot(event)
+    entries = rosters.visible_entries(
+        snapshot, viewer=viewer, event=event, state=params.state or ""
     )
+    page = rosters.page_of(entries, page=params.page, size=params.page_size)
     urls = Urls(request)
-    payload = page_out(page, lambda row: roster_entry_out(request, row, urls=urls))
+    payload = page_out(page, lambda entry: roster_entry_row_out(entry, urls=urls))
     return trusted_json(payload, PageOut[RosterEntryOut])
 
 

@@ -12,7 +12,14 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
-from rounds.core.api_utils import PageOut, PageParams, error_responses, page_out, viewer_of
+from rounds.core.api_utils import (
+    PageOut,
+    PageParams,
+    error_responses,
+    page_out,
+    trusted_json,
+    viewer_of,
+)
 from rounds.core.errors import Forbidden, NotFound
 from rounds.guard.schemas import GuardErrorOut
 from rounds.network.schemas import member_summary_out
@@ -154,7 +161,9 @@ def who_to_meet(request: HttpRequest, params: Query[PageParams], event_id: int =
     page = selectors_prepare.who_to_meet_page(
         viewer=viewer, event=event, page=params.page, size=params.page_size
     )
-    return who_to_meet_page_out(request, page)
+    # Plain dicts in their final form (cached member cards): sent without per-request
+    # validation, checked against the schema in tests (``trusted_json``).
+    return trusted_json(who_to_meet_page_out(request, page), PageOut[WhoToMeetOut])
 
 
 # --- people I met --------------------------------------------------------------------------------

@@ -5,3 +5,8 @@ class EventsConfig(AppConfig):
     name = "rounds.events"
     label = "events"
     verbose_name = "Events"
+
+    def ready(self) -> None:
+        from .rosters import connect_signals
+
+        connect_signals()

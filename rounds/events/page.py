@@ -119,6 +119,15 @@ def _shift_rows(*, event_id: int) -> QuerySet[Any]:
 SHIFT_ROWS = CompiledQuery(_shift_rows, sentinels={"event_id": SENTINEL_ID})
 
 
+def details_shifts(event: Event) -> list[EventShift]:
+    """The event's shifts (model order: start, id), one compiled query."""
+    using = router.db_for_read(Event)
+    return [
+        EventShift.from_db(using, _SHIFT_COLUMNS, row)
+        for row in SHIFT_ROWS.rows(event_id=event.pk, using=using)
+    ]
+
+
 def details(event: Event) -> Details:
     """The event's tags, shifts (model order: start, id) and co-organizers (in the order they
     were added; those without a profile left out)."""
@@ -127,10 +136,7 @@ def details(event: Event) -> Details:
     shifts: list[EventShift] = []
     co_organizers: list[PersonRef] = []
     if getattr(event, "_has_shifts", True):
-        shifts = [
-            EventShift.from_db(using, _SHIFT_COLUMNS, row)
-            for row in SHIFT_ROWS.rows(event_id=event.pk, using=using)
-        ]
+        shifts = details_shifts(event)
     if getattr(event, "_has_co_organizers", True):
         co_organizers = [
             PersonRef(handle, name)

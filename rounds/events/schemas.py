@@ -485,3 +485,20 @@ def roster_entry_out(
         "shift": row.shift_id,
         "listed": row.roster_visibility == "registrants",
     }
+
+
+def roster_entry_row_out(entry: Any, *, urls: Urls) -> dict[str, Any]:
+    """``roster_entry_out`` of a ``rosters.Entry`` (the same payload, no model instances)."""
+    handle = entry.handle
+    member = (
+        {"handle": handle, "display_name": entry.display_name, "url": urls.member(handle)}
+        if handle is not None
+        else {"handle": "", "display_name": "A member", "url": ""}
+    )
+    return {
+        "member": member,
+        "headline": entry.headline or "",
+        "state": entry.state,
+        "shift": entry.shift_id,
+        "listed": entry.roster_visibility == "registrants",
+    }

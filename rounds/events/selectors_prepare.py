@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from rounds.core.cache import LocalCopies
 from rounds.core.errors import NotFound
 from rounds.core.pagination import Page
 from rounds.profiles.models import Profile
@@ -210,21 +211,36 @@ def _stamp(viewer: Any, event: Event, registration: Registration) -> tuple[Any, 
     return (registration.pk, registration.updated_at.timestamp(), network.version, network.profile)
 
 
+#: Rankings this process read or computed, each with the stamp it was computed for and when
+#: it stops being reused (``WHO_TO_MEET_SECONDS`` after it was computed, as in the shared
+#: cache): checked exactly like the shared copy, without its round trip.
+_LOCAL_RANKINGS = LocalCopies(max_chars=2_000, measure=lambda value: 1)
+
+
 def who_to_meet_ranking(*, viewer: Any, event: Event) -> list[whotomeet.Suggestion]:
     """The ranked attendees for ``viewer`` (a registrant: callers check ``can_prepare``),
-    computed once per stamp and kept in the shared cache."""
+    computed once per stamp and kept in the shared cache (and, until the same expiry, in this
+    process)."""
+    import time
+
     from .policies import registration_of
 
     registration = registration_of(viewer, event)
     if registration is None or registration.state not in PREPARING_STATES:
         return []
-    key = f"events:whotomeet:{event.pk}:{viewer.pk}"
+    key = f"events:whotomeet2:{event.pk}:{viewer.pk}"
     stamp = _stamp(viewer, event, registration)
-    entry = cache.get(key)
-    if entry is not None and entry[0] == stamp:
-        return entry[1]  # type: ignore[no-any-return]
+    now = time.time()
+    for entry in (_LOCAL_RANKINGS.get(key), None):
+        if entry is None:
+            entry = cache.get(key)
+        if entry is not None and entry[0] == stamp and entry[2] > now:
+            _LOCAL_RANKINGS.put(key, entry)
+            return entry[1]  # type: ignore[no-any-return]
     ranking = _rank(viewer, event, registration)
-    cache.set(key, (stamp, ranking), WHO_TO_MEET_SECONDS)
+    entry = (stamp, ranking, now + WHO_TO_MEET_SECONDS)
+    cache.set(key, entry, WHO_TO_MEET_SECONDS)
+    _LOCAL_RANKINGS.put(key, entry)
     return ranking
 
 
@@ -515,17 +531,24 @@ def replace_met_count(registration: Registration, count: int) -> Registration:
 GOAL_CHOICES_SECONDS = 600
 
 
+_LOCAL_CHOICES = LocalCopies(max_chars=4, measure=lambda value: 1)
+
+
 def goal_choices() -> list[tuple[str, str]]:
-    """(slug, name) of every goal, curated first, for the goal-tags picker (cached)."""
+    """(slug, name) of every goal, curated first, for the goal-tags picker (cached; this
+    process keeps its copy for ``LOCAL_COPY_SECONDS`` more)."""
     from rounds.profiles.models import Goal
 
     def build() -> list[tuple[str, str]]:
         return list(Goal.objects.order_by("-curated", "name").values_list("slug", "name"))
 
-    choices = cache.get("events:goal-choices")
+    choices = _LOCAL_CHOICES.get("events:goal-choices")
     if choices is None:
-        choices = build()
-        cache.set("events:goal-choices", choices, GOAL_CHOICES_SECONDS)
+        choices = cache.get("events:goal-choices")
+        if choices is None:
+            choices = build()
+            cache.set("events:goal-choices", choices, GOAL_CHOICES_SECONDS)
+        _LOCAL_CHOICES.put("events:goal-choices", choices)
     return list(choices)
 
 

@@ -29,8 +29,8 @@ from rounds.core.pagination import paginate, parse_positive_int
 from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
 
 from . import page as page_reads
-from . import policies, selectors, services
-from .access import access_event, read_event
+from . import policies, rosters, selectors, services
+from .access import access_event, read_event, read_event_prefetch
 from .forms import (
     CancelForm,
     CoOrganizerForm,
@@ -323,16 +323,8 @@ def _shown_digest(values: Any) -> str:
     return hashlib.sha256(repr(values).encode()).hexdigest()
 
 
-def event_shared_html(
-    event: Event, details: Any, *, phase: str, can_see_join_link: bool
-) -> dict[str, Any]:
-    """The parts of the event page that are the same for every viewer who may see it (its
-    head, when and where, about and details), rendered from ``_detail_*.html`` and cached
-    under a digest of **every value they show** (so an edit, a renamed organizer or
-    co-organizer, a new shift or a shift's count, a tag change or the phase moving on all
-    read new HTML), the viewer's zone and language, and whether the viewer may see the join
-    link (the only viewer-dependent thing in them). Who may see the event at all was decided
-    by ``read_event`` before this is called."""
+def event_shared_key(event: Event, details: Any, *, phase: str, can_see_join_link: bool) -> str:
+    """The cache key of ``event_shared_html`` (a digest of every value the parts show)."""
     organizer = event.organizer
     profile = getattr(organizer, "profile", None) if organizer is not None else None
     group = event.group if event.group_id else None
@@ -381,7 +373,20 @@ def event_shared_html(
         timezone.get_current_timezone_name(),
         translation.get_language() or "",
     )
-    key = f"evpage:{fragment_version()}:{SHARED_VERSION}:{event.pk}:{_shown_digest(shown)}"
+    return f"evpage:{fragment_version()}:{SHARED_VERSION}:{event.pk}:{_shown_digest(shown)}"
+
+
+def event_shared_html(
+    event: Event, details: Any, *, phase: str, can_see_join_link: bool, key: str | None = None
+) -> dict[str, Any]:
+    """The parts of the event page that are the same for every viewer who may see it (its
+    head, when and where, about and details), rendered from ``_detail_*.html`` and cached
+    under a digest of **every value they show** (``event_shared_key``: so an edit, a renamed
+    organizer or co-organizer, a new shift or a shift's count, a tag change or the phase
+    moving on all read new HTML), the viewer's zone and language, and whether the viewer may
+    see the join link (the only viewer-dependent thing in them). Who may see the event at all
+    was decided by ``read_event`` before this is called."""
+    key = key or event_shared_key(event, details, phase=phase, can_see_join_link=can_see_join_link)
     parts = cache.get(key)
     if parts is None:
         context = {
@@ -417,56 +422,115 @@ def visibility_field_html(value: str) -> str:
     return mark_safe(html)  # noqa: S308  rendered by our template (autoescaped)
 
 
+def _row_values(row: Any) -> tuple[Any, ...] | None:
+    """Every stored value of a model row (for page keys), or None."""
+    if row is None:
+        return None
+    return tuple(getattr(row, f.attname) for f in row._meta.concrete_fields)
+
+
 @require_GET
 @map_errors
 def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
     """The event page: what, when (viewer's zone + event zone), where, who organizes, register,
-    and the attendee list for those who may see it."""
+    and the attendee list for those who may see it.
+
+    Cached whole per viewer (``render_page``) under everything it shows: the shared parts' key
+    (a digest of every event value, tag, shift and co-organizer they show, the phase, the
+    zone), the counters, the viewer's registration row (every column) and rights, the phase
+    and deadline against now, the waitlist position and the attendee faces (read live, with
+    the roster's rules applied in the query)."""
     viewer = request.user
     event = read_event(viewer, require_valid_id(event_id))
     details = page_reads.details(event)
     registration = policies.registration_of(viewer, event)
     can_manage = policies.can_edit(viewer, event)
+    can_see_roster = policies.can_see_roster(viewer, event)
     roster_preview: list[Any] = []
-    if policies.can_see_roster(viewer, event):
-        roster_preview = page_reads.roster_preview(
-            viewer=viewer, event=event, limit=ROSTER_PREVIEW + 1
-        )
+    if can_see_roster:
+        # From the event's cached roster (``rosters``), with the viewer's rules applied here.
+        snapshot = rosters.roster_snapshot(event)
+        roster_preview = [
+            page_reads.PersonRef(
+                entry.handle or "",
+                entry.display_name or "",
+                entry.headline or "",
+                entry.roster_visibility,
+            )
+            for entry in rosters.preview_entries(
+                snapshot, viewer=viewer, event=event, limit=ROSTER_PREVIEW + 1
+            )
+        ]
     now = timezone.now()
     phase = event.phase_at(now)
     deadline_passed = event.registration_deadline is not None and event.registration_deadline <= now
     can_see_join_link = policies.can_see_join_link(viewer, event)
-    context = {
-        "event": event,
-        "shared": event_shared_html(
-            event, details, phase=phase, can_see_join_link=can_see_join_link
-        ),
-        "phase": phase,
-        "registration": registration,
-        "waitlist_position": selectors.waitlist_position(registration),
+    shared_key = event_shared_key(event, details, phase=phase, can_see_join_link=can_see_join_link)
+    waitlist_position = selectors.waitlist_position(registration)
+    rights = {
         "is_registrant": policies.is_registrant(viewer, event),
         "can_manage": can_manage,
         "can_manage_registrations": policies.can_manage_registrations(viewer, event),
         "can_cancel": policies.can_cancel(viewer, event),
         "is_organizer": policies.is_organizer(viewer, event),
         "can_see_join_link": can_see_join_link,
-        "can_see_roster": policies.can_see_roster(viewer, event),
-        "registration_open": phase == Phase.UPCOMING and not deadline_passed,
-        "deadline_passed": deadline_passed,
-        "roster_preview": roster_preview[:ROSTER_PREVIEW],
-        "roster_more": len(roster_preview) > ROSTER_PREVIEW,
-        "details": details,
-        "co_organizers": details.co_organizers,
-        "shifts": details.shifts,
-        "visibility_form": registration is not None,
-        "visibility_field": visibility_field_html(registration.roster_visibility)
-        if registration is not None
-        else "",
-        "is_volunteering": event.kind == Kind.VOLUNTEERING,
-        "same_zone": event.time_zone == timezone.get_current_timezone_name(),
-        "now": now,
+        "can_see_roster": can_see_roster,
     }
-    return render(request, "events/detail.html", context)
+    registration_open = phase == Phase.UPCOMING and not deadline_passed
+    started = event.starts_at <= now
+
+    def context() -> dict[str, Any]:
+        return {
+            "event": event,
+            "shared": event_shared_html(
+                event,
+                details,
+                phase=phase,
+                can_see_join_link=can_see_join_link,
+                key=shared_key,
+            ),
+            "phase": phase,
+            "registration": registration,
+            "waitlist_position": waitlist_position,
+            **rights,
+            "registration_open": registration_open,
+            "deadline_passed": deadline_passed,
+            "roster_preview": roster_preview[:ROSTER_PREVIEW],
+            "roster_more": len(roster_preview) > ROSTER_PREVIEW,
+            "details": details,
+            "co_organizers": details.co_organizers,
+            "shifts": details.shifts,
+            "visibility_form": registration is not None,
+            "visibility_field": visibility_field_html(registration.roster_visibility)
+            if registration is not None
+            else "",
+            "is_volunteering": event.kind == Kind.VOLUNTEERING,
+            "same_zone": event.time_zone == timezone.get_current_timezone_name(),
+            "now": now,
+        }
+
+    shifts_by_id = {shift.pk: shift.title for shift in details.shifts}
+    return render_page(
+        request,
+        "events/detail.html",
+        context,
+        key_parts=(
+            shared_key,
+            _row_values(event),
+            _row_values(registration),
+            shifts_by_id.get(registration.shift_id or 0) if registration is not None else None,
+            waitlist_position,
+            tuple(sorted(rights.items())),
+            registration_open,
+            deadline_passed,
+            started,
+            tuple(roster_preview),
+        ),
+    )
+
+
+# Their first query is read with the viewer's account (``core.navigation``).
+event_detail.navigation_prefetch = read_event_prefetch  # type: ignore[attr-defined]
 
 
 @login_required
@@ -680,36 +744,90 @@ def register_visibility(request: HttpRequest, event_id: int) -> HttpResponse:
 # --- roster and attendance -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    """One card of the roster page."""
+
+    display_name: str
+    headline: str
+    profile_url: str
+    state_label: str
+    shift_title: str
+    roster_visibility: str
+
+
+_STATE_LABELS = dict(RegistrationState.choices)
+
+
+def _shift_titles(event: Event) -> dict[int, str]:
+    """The event's shift titles by id (read live; only volunteering events have shifts)."""
+    if not getattr(event, "_has_shifts", True):
+        return {}
+    return {shift.pk: shift.title for shift in page_reads.details_shifts(event)}
+
+
 @login_required
 @require_GET
 @map_errors
 def roster(request: HttpRequest, event_id: int) -> HttpResponse:
     """Organizers: everyone registered (hidden ones marked). Registrants: the registrants who
-    chose to be listed. Anyone else: 403 (the event itself is visible to them)."""
-    event = read_event(request.user, require_valid_id(event_id))
-    if not policies.can_see_roster(request.user, event):
+    chose to be listed. Anyone else: 403 (the event itself is visible to them).
+
+    The rows come from the event's cached roster (``rosters``: every active registration in
+    name order, keyed by the roster and directory versions), filtered here for the viewer; the
+    whole page is cached per viewer under that key, the viewer's rights and blocks, the shift
+    titles and the event's title."""
+    viewer = request.user
+    event = read_event(viewer, require_valid_id(event_id))
+    if not policies.can_see_roster(viewer, event):
         raise Forbidden("The attendee list is for the organizers and the registrants.")
     state = request.GET.get("state", "")
     if state not in ("going", "interested", "waitlisted"):
         state = ""
-    page = selectors.roster_page(
-        viewer=request.user,
-        event=event,
-        state=state,
-        page=_page_number(request),
-        size=ROSTER_PAGE_SIZE,
+    number = _page_number(request)
+    stamp = rosters.roster_stamp(event)
+    can_manage = policies.can_manage_registrations(viewer, event)
+    shifts = _shift_titles(event)
+
+    def context() -> dict[str, Any]:
+        snapshot = rosters.roster_snapshot(event, stamp)
+        entries = rosters.visible_entries(snapshot, viewer=viewer, event=event, state=state)
+        page = rosters.page_of(entries, page=number, size=ROSTER_PAGE_SIZE)
+        page.items = [
+            RosterRow(
+                display_name=entry.display_name or "",
+                headline=entry.headline or "",
+                profile_url=page_reads.member_path(entry.handle) if entry.handle else "",
+                state_label=str(_STATE_LABELS.get(entry.state, entry.state)),
+                shift_title=shifts.get(entry.shift_id, "") if entry.shift_id else "",
+                roster_visibility=entry.roster_visibility,
+            )
+            for entry in page.items
+        ]
+        return {
+            "event": event,
+            "page": page,
+            "state": state,
+            "can_manage": can_manage,
+            "query": f"state={state}" if state else "",
+        }
+
+    return render_page(
+        request,
+        "events/roster.html",
+        context,
+        key_parts=(
+            stamp,
+            rosters.viewer_key(viewer, event),
+            tuple(sorted(shifts.items())),
+            event.title,
+            state,
+            number,
+        ),
     )
-    for row in page.items:
-        profile = getattr(row.user, "profile", None)
-        row.profile_url = page_reads.member_path(profile.handle) if profile else ""  # type: ignore[attr-defined]
-    context = {
-        "event": event,
-        "page": page,
-        "state": state,
-        "can_manage": policies.can_manage_registrations(request.user, event),
-        "query": f"state={state}" if state else "",
-    }
-    return render(request, "events/roster.html", context)
+
+
+roster.navigation_prefetch = read_event_prefetch  # type: ignore[attr-defined]
 
 
 #: A cell starting with one of these is a formula to a spreadsheet: prefixed with "'".

@@ -21,12 +21,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rounds.core.errors import ApplicationError, Forbidden, RateLimited
+from rounds.core.fragments import render_page
 from rounds.core.http import apply_service_errors, map_errors
 from rounds.core.pagination import parse_positive_int
 from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
 
 from . import preparation, recommend, selectors_prepare
-from .access import access_event, read_event
+from .access import access_event, read_event, read_event_prefetch
 from .forms_prepare import CandidateSearchForm, ConnectForm, FollowUpForm, GoalForm, MetNoteForm
 from .models import Event, State
 
@@ -104,39 +105,102 @@ def prepare(request: HttpRequest, event_id: int) -> HttpResponse:
             else:
                 messages.success(request, "Your goal is saved. Here is who to meet.")
                 return redirect(reverse("events:prepare", args=[event.pk]) + "#who-to-meet")
-    else:
-        form = GoalForm(
-            initial={
-                "goal": registration.goal if registration else "",
-                "goal_tags": [g.slug for g in selectors_prepare.goal_tags_of(registration)],
-            },
-            goal_choices=_goal_choices(),
-        )
+        return _prepare_page(request, event, registration, form, status=status)
+    return _prepare_page(request, event, registration, None, status=status)
+
+
+# A GET's first query is read with the viewer's account (``core.navigation``).
+prepare.navigation_prefetch = read_event_prefetch  # type: ignore[attr-defined]
+
+
+def _prepare_page(
+    request: HttpRequest, event: Event, registration: Any, form: Any, *, status: int
+) -> HttpResponse:
+    """The prepare page: the goal form (``form`` bound after a refused POST, else built from
+    the registration) and a page of who to meet. A GET is cached whole per viewer
+    (``render_page``) under everything it shows: the event's shown values, the viewer's
+    registration row (goal, tags: ``goal_set`` saves it), the goal vocabulary, and the page
+    of the ranking with each member's card stamp (who may be shown is decided per request,
+    uncached, by ``who_to_meet_page``)."""
+    choices = _goal_choices()
     page = selectors_prepare.who_to_meet_page(
         viewer=request.user, event=event, page=_page_number(request), size=PAGE_SIZE
     )
-    if form.is_bound:
-        selected_tags = set(request.POST.getlist("goal_tags"))
-    else:
-        selected_tags = set(form.initial.get("goal_tags", []))
-    cards = selectors_prepare.person_cards_html([match.card_row for match in page.items])
-    context = {
-        "event": event,
-        "registration": registration,
-        "form": form,
-        "goal_choices": form.fields["goal_tags"].choices,  # type: ignore[attr-defined]
-        "selected_tags": selected_tags,
-        "page": page,
-        "matches": [
-            {"suggestion": match.suggestion, "card": cards[match.profile_id]}
-            for match in page.items
-            if match.profile_id in cards
-        ],
-        "cancelled": event.state == State.CANCELLED,
-        "can_record_meetings": preparation.can_record_meetings(request.user, event)
-        and event.starts_at <= timezone.now(),
-    }
-    return render(request, "events/prepare_page.html", context, status=status)
+    cancelled = event.state == State.CANCELLED
+    can_record_meetings = (
+        preparation.can_record_meetings(request.user, event) and event.starts_at <= timezone.now()
+    )
+
+    def context() -> dict[str, Any]:
+        goal_form = form
+        if goal_form is None:
+            goal_form = GoalForm(
+                initial={
+                    "goal": registration.goal if registration else "",
+                    "goal_tags": [g.slug for g in selectors_prepare.goal_tags_of(registration)],
+                },
+                goal_choices=choices,
+            )
+        if goal_form.is_bound:
+            selected_tags = set(request.POST.getlist("goal_tags"))
+        else:
+            selected_tags = set(goal_form.initial.get("goal_tags", []))
+        cards = selectors_prepare.person_cards_html([match.card_row for match in page.items])
+        return {
+            "event": event,
+            "registration": registration,
+            "form": goal_form,
+            "goal_choices": goal_form.fields["goal_tags"].choices,  # type: ignore[attr-defined]
+            "selected_tags": selected_tags,
+            "page": page,
+            "matches": [
+                {"suggestion": match.suggestion, "card": cards[match.profile_id]}
+                for match in page.items
+                if match.profile_id in cards
+            ],
+            "cancelled": cancelled,
+            "can_record_meetings": can_record_meetings,
+        }
+
+    if form is not None:  # a refused POST: its errors and values, never cached
+        return render(request, "events/prepare_page.html", context(), status=status)
+    shown_event = tuple(
+        getattr(event, name)
+        for name in (
+            "pk",
+            "title",
+            "state",
+            "starts_at",
+            "ends_at",
+            "time_zone",
+            "is_online",
+            "venue",
+            "city",
+        )
+    )
+    registration_values = (
+        tuple(getattr(registration, f.attname) for f in registration._meta.concrete_fields)
+        if registration is not None
+        else None
+    )
+    return render_page(
+        request,
+        "events/prepare_page.html",
+        context,
+        key_parts=(
+            shown_event,
+            registration_values,
+            tuple(choices),
+            tuple(
+                (match.suggestion, match.profile_id, match.updated_at.timestamp())
+                for match in page.items
+            ),
+            page.number,
+            page.has_next,
+            cancelled,
+            can_record_meetings,
+        ),
+    )
 
 
 # --- people I met -----------------------------------------------------------------------------

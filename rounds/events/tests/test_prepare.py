@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from rounds.core.testing import clear_test_cache
 from rounds.core.tests.api_client import api_as, assert_error
-from rounds.events import preparation
+from rounds.events import preparation, services
 from rounds.events.models import Registration, RosterVisibility
 from rounds.events.selectors_prepare import who_to_meet_ranking
 from rounds.events.tests.factories import fresh, make_event, new_user, register
@@ -271,8 +271,10 @@ def test_new_registrants_appear_when_the_cached_ranking_expires(world):
     late = new_user(display_name="Lena Late")
     register(world["event"], late)
     assert "Lena Late" not in names(api.get(path))  # the cached ranking, for a while
-    selectors_prepare.cache.delete(f"events:whotomeet:{world['event'].pk}:{world['me'].pk}")
-    assert "Lena Late" in names(api.get(path))  # as after WHO_TO_MEET_SECONDS
+    # as after WHO_TO_MEET_SECONDS: the shared entry and this process's copy expired
+    selectors_prepare.cache.delete(f"events:whotomeet2:{world['event'].pk}:{world['me'].pk}")
+    selectors_prepare._LOCAL_RANKINGS.clear()
+    assert "Lena Late" in names(api.get(path))
     register(world["event"], new_user(display_name="Theo Later"))
     assert selectors_prepare.WHO_TO_MEET_SECONDS <= 300
     api.put(f"/events/{world['event'].pk}/goal", {"goal": "Meet Theo"})
@@ -412,3 +414,34 @@ def test_discovery_links_to_recommendations(client, world):
     """The events list links signed-in members to their recommendations."""
     client.force_login(world["me"])
     assert reverse("events:recommended") in client.get(reverse("events:list")).content.decode()
+
+
+def test_the_cached_prepare_page_follows_consent_blocks_profiles_and_the_goal(client, world):
+    """The prepare page is cached whole per viewer; who is shown, their cards and the
+    member's own goal still change at once: a member hiding themselves or blocking leaves
+    the page, a renamed member's card follows, a new goal is in the form."""
+    from rounds.profiles.services import profile_update
+
+    me, event = world["me"], world["event"]
+    client.force_login(me)
+    path = f"/events/{event.pk}/prepare/"
+
+    def page() -> str:
+        response = client.get(path)
+        assert response.status_code == 200
+        return response.content.decode()
+
+    first = page()
+    assert "Quinn Researcher" in first and "Carla Colleague" in first
+    services.registration_set_visibility(
+        actor=world["colleague"], event=fresh(event), roster_visibility="hidden"
+    )
+    assert "Carla Colleague" not in page()
+    profile_update(
+        actor=world["qi"], profile=world["qi"].profile, changes={"display_name": "Quinn Renamed"}
+    )
+    assert "Quinn Renamed" in page()
+    block(actor=world["qi"], blocked=me)
+    assert "Quinn Renamed" not in page()
+    preparation.goal_set(actor=me, event=fresh(event), goal="Find a co-author", goal_tags=[])
+    assert "Find a co-author" in page()

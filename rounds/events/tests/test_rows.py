@@ -225,6 +225,24 @@ def test_compiled_rows_equal_the_selector_for_every_filter(world):
     assert _same(viewer, DiscoveryFilters(q="100%_\\")) == 0
 
 
+@pytest.mark.parametrize("small_tag", [0, 3000], ids=["exists", "driven"])
+def test_tag_filters_equal_the_selector_in_both_plan_shapes(world, monkeypatch, small_tag):
+    """A specialty or topic filter gives the selector's rows whether it is planned from the
+    tag's ids (a small tag, on PostgreSQL) or as ``EXISTS`` (a popular tag; SQLite)."""
+    from rounds.events import rows
+
+    viewer, specialty, topic, _mine = world
+    monkeypatch.setattr(rows, "SMALL_TAG", small_tag)
+    rows.DISCOVER_ROWS.forget()
+    for who in (AnonymousUser(), viewer):
+        for filters in (
+            DiscoveryFilters(specialty=specialty.slug),
+            DiscoveryFilters(topic=topic.slug),
+            DiscoveryFilters(specialty=specialty.slug, topic=topic.slug, cme=True),
+        ):
+            _same(who, filters)
+
+
 def test_compiled_rows_follow_writes(world):
     """Nothing is cached with the rows: a new registration, a block and an edit show at once."""
     viewer, _specialty, _topic, mine = world

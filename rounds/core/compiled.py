@@ -67,9 +67,27 @@ def prepared_cursor(connection: Any) -> Any:
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
         cursor = _server_binding_cursor_class()(connection.connection)
+    loader = _fast_timestamptz_loader()
+    if loader is not None and connection.timezone_name == "UTC":
+        # Django's timestamptz loader is a Python subclass of psycopg's (to set the zone),
+        # so psycopg cannot use its C loader: ~3.3 µs per value against 0.3. With the
+        # session in UTC (Django sets it so) the C loader gives the same aware datetimes
+        # (``datetime.timezone.utc``); registering it costs ~4.5 µs per cursor, and the
+        # compiled statements read several timestamps each (the stamps: 65).
+        cursor.adapters.register_loader("timestamptz", loader)
     if connection.queries_logged:
         return _LoggedPreparedCursor(cursor, connection)
     return connection.make_cursor(cursor)
+
+
+@cache
+def _fast_timestamptz_loader() -> Any:
+    """psycopg's C timestamptz loader (None without the psycopg[binary] build)."""
+    try:
+        from psycopg_binary._psycopg import TimestamptzLoader  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - the pure-Python psycopg
+        return None
+    return TimestamptzLoader
 
 
 @cache

@@ -248,3 +248,22 @@ def test_two_compiled_queries_read_together_give_what_each_gives_alone():
         [],
         None,
     )
+
+
+def test_compiled_queries_read_timestamps_exactly_as_the_orm():
+    """The compiled statements' cursor reads timestamptz with psycopg's C loader on
+    PostgreSQL: the same aware datetimes (UTC, ``datetime.timezone.utc``) as the ORM's."""
+    from datetime import UTC
+
+    query = CompiledQuery(
+        lambda *, user_id: Profile.objects.filter(user_id=user_id).values_list(
+            "created_at", "updated_at"
+        ),
+        sentinels={"user_id": SENTINEL_ID},
+    )
+    profile = ProfileFactory()
+    expected = Profile.objects.filter(pk=profile.pk).values_list("created_at", "updated_at")[0]
+    for _ in range(2):
+        (row,) = query.rows(user_id=profile.user_id)
+        assert row == expected
+        assert all(value.tzinfo is UTC for value in row)

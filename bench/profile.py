@@ -116,12 +116,15 @@ def main(argv: list[str] | None = None) -> int:
         emails.update(network_viewers(tier))
         emails.update(feed_viewers())
     credentials: dict[str, tuple[str, str]] = {}
+    token_name = f"profile-{os.getpid()}"
     application = WSGIHandler()
     connection.close()
 
     for target in targets:
         if target.viewer not in credentials:
-            credentials[target.viewer] = sign_in(emails[target.viewer])
+            # Its own token name: a benchmark or another profile running meanwhile deletes
+            # only theirs.
+            credentials[target.viewer] = sign_in(emails[target.viewer], token_name=token_name)
         session, token = credentials[target.viewer]
         headers: dict[str, str] = {}
         if target.auth == "session":
@@ -131,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.htmx:
             headers["HX-Request"] = "true"
         _measure(application, connection, target.name, target.url_path(context), headers, args)
+    from rounds.accounts.models import ApiToken
+
+    ApiToken.objects.filter(name__startswith=f"{token_name} ").delete()
     return 0
 
 

@@ -104,7 +104,7 @@ SERVER_REDIS_URL = ""
 SERVER_CACHE_PREFIX = "rounds-bench"
 
 
-def sign_in(email: str) -> tuple[str, str]:
+def sign_in(email: str, *, token_name: str = "bench") -> tuple[str, str]:
     """(session cookie value, API token secret) for the member with ``email``.
 
     The session is created in the configured session store with the same keys
@@ -126,8 +126,10 @@ def sign_in(email: str) -> tuple[str, str]:
     store[BACKEND_SESSION_KEY] = "rounds.accounts.backends.MemberModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.save()
-    ApiToken.objects.filter(user=user, name__startswith="bench ").delete()
-    _, secret = api_token_create(actor=user, name=f"bench {datetime.now(UTC):%Y-%m-%d %H:%M}")
+    ApiToken.objects.filter(user=user, name__startswith=f"{token_name} ").delete()
+    _, secret = api_token_create(
+        actor=user, name=f"{token_name} {datetime.now(UTC):%Y-%m-%d %H:%M}"
+    )
     return str(store.session_key), secret
 
 

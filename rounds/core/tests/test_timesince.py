@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import translation
 from django.utils.timesince import timesince
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rounds.core.timesince import since
 
@@ -32,3 +34,18 @@ def test_since_matches_timesince(language, delta):
     with translation.override(language):
         for _ in range(2):  # the second time from the kept phrases
             assert since(NOW - delta, NOW) == timesince(NOW - delta, NOW)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    created=st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+    ),
+    elapsed=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3 * 366)),
+)
+def test_the_phrase_depends_only_on_the_whole_minutes_elapsed(created, elapsed):
+    """What the notifications list keys its items on: for one ``created``, the phrase is the
+    same at any moment within the same whole minute elapsed."""
+    now = created + elapsed
+    start_of_minute = created + timedelta(minutes=int(elapsed.total_seconds() // 60))
+    assert timesince(created, now) == timesince(created, start_of_minute)

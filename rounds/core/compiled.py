@@ -282,9 +282,14 @@ def rows_joined(
 
     Every query but the last must return at most one row (the session, the account); the
     statement is ``q1 LEFT JOIN q2 ON TRUE LEFT JOIN q3 ON TRUE …``, so each of the last one's
-    rows comes beside the others' single rows. When the first has no row, the others' rows
-    cannot be told and are all None (run them on their own then)."""
+    rows comes beside the others' single rows. On PostgreSQL, with three queries or more (the
+    session, the account and a view's own query), the last one's rows come in their own rows
+    instead (``_rows_apart``), so a page of 20 rows does not repeat the account's columns 20
+    times. When the first has no row, the others' rows cannot be told and are all None (run
+    them on their own then)."""
     statements = [query._statement(using, values) for query, values in queries]
+    if len(statements) >= 3 and connections[using].vendor == "postgresql":
+        return _rows_apart(statements, using)
     (compiled_a, params_a), others = statements[0], statements[1:]
     sql = f"SELECT * FROM ({compiled_a.sql}) a"  # noqa: S608 - the ORM's own SQL
     params = list(params_a)
@@ -311,6 +316,63 @@ def rows_joined(
             _convert(compiled, [row[start + 1 : end] for row in chosen if row[start] is not None])
         )
         start = end
+    return firsts, results
+
+
+def _rows_apart(
+    statements: list[tuple[_Compiled, list[Any]]], using: str
+) -> tuple[list[tuple[Any, ...]], list[list[tuple[Any, ...]] | None]]:
+    """``rows_joined`` with the last query's rows in rows of their own (PostgreSQL)::
+
+        SELECT 1, a.*, j0.*, …, NULL…     FROM (q1) a LEFT JOIN (q2) j0 ON TRUE …
+        UNION ALL
+        SELECT NULL, NULL…, 1, last.*     FROM (qN) last WHERE EXISTS (q1)
+
+    The first branch is the single row of the one-row queries, with NULL where the last
+    query's columns go; then the last query's rows in its own order (an append of the two
+    branches, in order), each with NULL in the others' columns (NULLs cost nothing to read).
+    ``EXISTS (q1)``: nothing of the last query is read when the first has no row (a session
+    that does not exist)."""
+    (compiled_a, params_a), middle, (compiled_z, params_z) = (
+        statements[0],
+        statements[1:-1],
+        statements[-1],
+    )
+    head = ["1 AS together_first, a.*"]
+    source = f"({compiled_a.sql}) a"
+    params = list(params_a)
+    for index, (compiled, more) in enumerate(middle):
+        joined = f"SELECT 1 AS together_present, j.* FROM ({compiled.sql}) j"  # noqa: S608
+        source += f" LEFT JOIN ({joined}) j{index} ON TRUE"
+        head.append(f"j{index}.*")
+        params.extend(more)
+    nulls_z = ", ".join(["NULL"] * (1 + compiled_z.width))
+    before_z = 1 + compiled_a.width + sum(1 + compiled.width for compiled, _ in middle)
+    nulls_before = ", ".join(["NULL"] * before_z)
+    sql = (
+        f"SELECT {', '.join(head)}, {nulls_z} FROM {source} "  # noqa: S608 - the ORM's SQL
+        f"UNION ALL SELECT {nulls_before}, 1, z.* FROM ({compiled_z.sql}) z "
+        f"WHERE EXISTS ({compiled_a.sql})"
+    )
+    params.extend(params_z)
+    params.extend(params_a)
+    with prepared_cursor(connections[using]) as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    firsts_row = next((row for row in rows if row[0] is not None), None)
+    if firsts_row is None:
+        return [], [None] * (len(statements) - 1)
+    if len(firsts_row) != before_z + 1 + compiled_z.width:
+        raise RuntimeError("rows_joined: the queries' columns are not what they compiled to.")
+    firsts = _convert(compiled_a, [firsts_row[1 : 1 + compiled_a.width]])
+    results: list[list[tuple[Any, ...]] | None] = []
+    start = 1 + compiled_a.width
+    for compiled, _ in middle:
+        end = start + 1 + compiled.width
+        present = firsts_row[start] is not None
+        results.append(_convert(compiled, [firsts_row[start + 1 : end]] if present else []))
+        start = end
+    results.append(_convert(compiled_z, [row[before_z + 1 :] for row in rows if row[0] is None]))
     return firsts, results
 
 

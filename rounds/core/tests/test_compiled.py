@@ -250,6 +250,33 @@ def test_two_compiled_queries_read_together_give_what_each_gives_alone():
     )
 
 
+def test_three_queries_read_together_give_what_each_gives_alone():
+    """``rows_joined`` with a one-row query in the middle and a many-row last query (on
+    PostgreSQL the last query's rows come apart, ``_rows_apart``): each query's rows as it
+    gives them alone, the last one's in its own order; all unknown when the first has no
+    row; an empty middle or last is an empty list."""
+    from rounds.core.compiled import rows_joined
+    from rounds.profiles.tests.factories import AffiliationFactory, OrganizationFactory
+
+    users = CompiledQuery(_profiles_since, sentinels={"user_id": SENTINEL_ID, "now": SENTINEL_TIME})
+    members = CompiledQuery(_handles_of, sentinels={"org_id": SENTINEL_ID})
+    me, other = ProfileFactory(languages=["de"]), ProfileFactory(languages=["it"])
+    org = OrganizationFactory()
+    for language in ("en", "fr", "es"):
+        AffiliationFactory(user=ProfileFactory(languages=[language]).user, organization=org)
+    later = timezone.now() + timedelta(minutes=1)
+    first = (users, {"user_id": me.user_id, "now": later})
+    middle = (users, {"user_id": other.user_id, "now": later})
+
+    mine, (theirs, handles) = rows_joined([first, middle, (members, {"org_id": org.pk})])
+    assert mine == users.rows(user_id=me.user_id, now=later)
+    assert theirs == users.rows(user_id=other.user_id, now=later)
+    assert handles == members.rows(org_id=org.pk) and len(handles) == 3
+    nobody = (users, {"user_id": 2**40, "now": later})
+    assert rows_joined([first, nobody, (members, {"org_id": 2**40})]) == (mine, [[], []])
+    assert rows_joined([nobody, middle, (members, {"org_id": org.pk})]) == ([], [None, None])
+
+
 def test_compiled_queries_read_timestamps_exactly_as_the_orm():
     """The compiled statements' cursor reads timestamptz with psycopg's C loader on
     PostgreSQL: the same aware datetimes (UTC, ``datetime.timezone.utc``) as the ORM's."""

@@ -49,6 +49,13 @@ def member_group_ids(viewer: Any) -> QuerySet[Any]:
     )
 
 
+def member_groups(viewer: Any) -> QuerySet[GroupMembership]:
+    """The viewer's active memberships (the rows behind ``member_group_ids``)."""
+    if not _member(viewer):
+        return GroupMembership.objects.none()
+    return GroupMembership.objects.filter(user=viewer, state=MembershipState.ACTIVE)
+
+
 def readable_group_ids(viewer: Any) -> QuerySet[Any]:
     """Ids of the groups whose content ``viewer`` may read: public groups and groups where the
     viewer is an active member. A member banned from a group reads it as a visitor would:

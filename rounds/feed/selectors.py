@@ -170,6 +170,9 @@ class FeedPage:
     next_cursor: str | None
     fallback: list[Post] = field(default_factory=list)
     has_sources: bool = True
+    #: The home feed's: (id, slug, name) of the member's groups (its groups source; the
+    #: composer offers them).
+    groups: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 def clamp_size(size: int | None) -> int:
@@ -469,7 +472,7 @@ def home_feed(
     """
     from django.db import connection
 
-    from rounds.community.selectors import member_group_ids
+    from rounds.community.selectors import member_groups
 
     size = clamp_size(size)
     mutes = mutes_of(viewer)
@@ -479,7 +482,8 @@ def home_feed(
         set(Topic.objects.filter(follows__user_id=viewer.pk).values_list("id", flat=True))
         - mutes.topics
     )
-    group_ids = list(member_group_ids(viewer))
+    groups = list(member_groups(viewer).values_list("group_id", "group__slug", "group__name"))
+    group_ids = [group_id for group_id, _, _ in groups]
     visible = _mute_filter(posts_visible_to(viewer), viewer, mutes)
     base = visible.filter(_before(cursor))
     # each source gives the (id, created_at) of its newest size + 1 posts below the cursor;
@@ -552,7 +556,11 @@ def home_feed(
         decorate(viewer, fallback)
     decorate(viewer, items)
     return FeedPage(
-        items=items, next_cursor=next_cursor, fallback=fallback, has_sources=has_sources
+        items=items,
+        next_cursor=next_cursor,
+        fallback=fallback,
+        has_sources=has_sources,
+        groups=groups,
     )
 
 

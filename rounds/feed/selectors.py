@@ -233,6 +233,93 @@ def feed_people(viewer: Any) -> set[int]:
     return {viewer.pk} | connected | followed
 
 
+@dataclass
+class FeedContext:
+    """What the home feed reads from about the member: ties, blocks (either way), mutes,
+    followed topics and groups ((id, slug, name) of active memberships)."""
+
+    connected: set[int]
+    followed: set[int]
+    blocked: set[int]
+    mutes: Mutes
+    topic_ids: set[int]
+    groups: list[tuple[int, str, str]]
+
+
+def _context_sql() -> str:
+    from rounds.community.models import Group, GroupMembership
+    from rounds.network.models import Block, Connection, Follow
+
+    from .models import TopicFollow
+
+    member = (
+        f"FROM {GroupMembership._meta.db_table} m JOIN {Group._meta.db_table} g"
+        " ON g.id = m.group_id WHERE m.user_id = %(viewer)s AND m.state = 'active'"
+    )
+    return f"""
+SELECT
+  ARRAY(SELECT other_id FROM {Connection._meta.db_table} WHERE owner_id = %(viewer)s
+        ORDER BY created_at DESC, id DESC LIMIT %(cap)s),
+  ARRAY(SELECT followee_id FROM {Follow._meta.db_table} WHERE follower_id = %(viewer)s
+        ORDER BY created_at DESC, id DESC LIMIT %(cap)s),
+  ARRAY(SELECT CASE WHEN blocker_id = %(viewer)s THEN blocked_id ELSE blocker_id END
+        FROM {Block._meta.db_table} WHERE blocker_id = %(viewer)s OR blocked_id = %(viewer)s),
+  ARRAY(SELECT muted_user_id FROM {Mute._meta.db_table}
+        WHERE user_id = %(viewer)s AND muted_user_id IS NOT NULL),
+  ARRAY(SELECT topic_id FROM {Mute._meta.db_table}
+        WHERE user_id = %(viewer)s AND topic_id IS NOT NULL),
+  ARRAY(SELECT topic_id FROM {TopicFollow._meta.db_table} WHERE user_id = %(viewer)s),
+  ARRAY(SELECT m.group_id {member} ORDER BY m.group_id),
+  ARRAY(SELECT g.slug {member} ORDER BY m.group_id),
+  ARRAY(SELECT g.name {member} ORDER BY m.group_id)
+"""  # noqa: S608 - table names from the models, values bound
+
+
+_CONTEXT_SQL: list[str] = []
+
+
+def feed_context(viewer: Any) -> FeedContext:
+    """The member's ``FeedContext``: on PostgreSQL one prepared statement (constant text)
+    instead of six queries; elsewhere the ORM reads (the same rules: ``feed_ties``,
+    ``blocked_ids``, ``mutes_of``, topic follows, ``member_groups``). The blocks are kept on
+    the viewer object as ``blocked_ids`` keeps them, so later reads of the request reuse them."""
+    from django.db import connection
+
+    from rounds.community.selectors import member_groups
+
+    if connection.vendor != "postgresql":
+        connected, followed = feed_ties(viewer)
+        groups = list(member_groups(viewer).values_list("group_id", "group__slug", "group__name"))
+        return FeedContext(
+            connected=connected,
+            followed=followed,
+            blocked=blocked_ids(viewer),
+            mutes=mutes_of(viewer),
+            topic_ids=set(
+                Topic.objects.filter(follows__user_id=viewer.pk).values_list("id", flat=True)
+            ),
+            groups=groups,
+        )
+    from rounds.core.compiled import prepared_cursor
+
+    if not _CONTEXT_SQL:
+        _CONTEXT_SQL.append(_context_sql())
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(_CONTEXT_SQL[0], {"viewer": viewer.pk, "cap": MAX_SOURCE_PEOPLE})
+        row = cursor.fetchone()
+    conn, fol, blk, muted_members, muted_topics, topics, group_ids, slugs, names = row
+    blocked = set(blk) - {viewer.pk}
+    viewer._community_blocked_ids = blocked
+    return FeedContext(
+        connected=set(conn),
+        followed=set(fol),
+        blocked=blocked,
+        mutes=Mutes(members=set(muted_members), topics=set(muted_topics)),
+        topic_ids=set(topics),
+        groups=list(zip(group_ids, slugs, names, strict=True)),
+    )
+
+
 #: The people source's plan on PostgreSQL: "lateral" (per-author newest, bounded) or "in"
 #: (one ``author_id IN (…)`` scan); the issue-6 bench measured both (docs/benchmarks.md).
 PEOPLE_SOURCE_PLAN = "in"
@@ -461,6 +548,168 @@ def _inbox_source(
     return found, position, False
 
 
+#: The home feed's sources on PostgreSQL in one round trip (``_sources_in_one_statement``)
+#: when the per-author and per-group plans are "lateral"; the separate reads otherwise.
+ONE_STATEMENT_SOURCES = True
+
+# The visibility rule (``visible_q`` + ``_mute_filter``) for posts ``p`` with author ``u``
+# (LEFT JOIN), spelled out for the inbox and topic sources of the one-statement read; tested
+# against the ORM rule (``test_people_source_plans_agree_on_every_rule``).
+_VISIBLE_SQL = """
+    (p.author_id IS NULL OR p.author_id <> ALL(%(muted_members)s::bigint[]))
+    AND (p.author_id = %(viewer)s OR (
+        p.moderation_state = 'visible'
+        AND u.deletion_scheduled IS NOT TRUE
+        AND (p.author_id IS NULL OR p.author_id <> ALL(%(blocked)s::bigint[]))
+        AND (p.audience IN ('public', 'members')
+             OR (p.audience = 'connections' AND EXISTS (
+                 SELECT 1 FROM network_connection c
+                 WHERE c.owner_id = %(viewer)s AND c.other_id = p.author_id))
+             OR (p.audience = 'group' AND EXISTS (
+                 SELECT 1 FROM community_group g WHERE g.id = p.group_id
+                 AND (g.visibility = 'public' OR g.id = ANY(%(groups)s::bigint[])))))
+        {muted_topics}))
+"""
+
+_INBOX_WINDOW = """
+    SELECT e.post_id, e.created_at FROM feed_inboxentry e
+    WHERE e.member_id = %(viewer)s {before}
+    ORDER BY e.created_at DESC, e.post_id DESC
+    LIMIT %(window)s
+"""
+
+# The newest ``limit`` admitted posts of current ties among the window's entries (walked in
+# order, so it stops at the page), then the window's oldest entry and size (where the
+# read-time merge takes over when the inbox cannot fill the page).
+_INBOX_SQL = """
+(SELECT 'i' AS src, p.id, p.created_at, p.author_id FROM ({window}) e
+ JOIN feed_post p ON p.id = e.post_id
+ LEFT JOIN accounts_user u ON u.id = p.author_id
+ WHERE p.author_id = ANY(%(authors)s::bigint[]) AND {visible}
+ ORDER BY e.created_at DESC, e.post_id DESC
+ LIMIT %(limit)s)
+UNION ALL
+(SELECT 'e', w.post_id, w.created_at, w.n FROM (
+    SELECT e.post_id, e.created_at, count(*) OVER () AS n FROM ({window}) e
+ ) w ORDER BY w.created_at, w.post_id LIMIT 1)
+"""
+
+_TOPICS_SQL = """
+SELECT p.id, p.created_at FROM unnest(%(topics)s::bigint[]) AS t(id)
+CROSS JOIN LATERAL (
+    SELECT p.id, p.created_at FROM feed_posttopic pt
+    JOIN feed_post p ON p.id = pt.post_id
+    LEFT JOIN accounts_user u ON u.id = p.author_id
+    WHERE pt.topic_id = t.id {before}
+      AND {visible}
+    ORDER BY pt.created_at DESC, pt.post_id DESC
+    LIMIT %(limit)s
+) p
+GROUP BY p.id, p.created_at
+ORDER BY p.created_at DESC, p.id DESC
+LIMIT %(limit)s
+"""
+
+
+@dataclass
+class _Sources:
+    hubs: list[Key]
+    inbox: list[tuple[int, datetime, int]]
+    #: The oldest inbox entry read (None when the window was empty) and how many were read.
+    inbox_last: Cursor | None
+    inbox_read: int
+    topics: list[Key]
+    groups: list[Key]
+
+
+def _sources_in_one_statement(
+    *,
+    viewer: Any,
+    cursor: Cursor | None,
+    limit: int,
+    window: int,
+    hubs: set[int],
+    authors: set[int],
+    connected: set[int],
+    group_ids: list[int],
+    topic_ids: set[int],
+    blocked: set[int],
+    mutes: Mutes,
+) -> _Sources:
+    """The hub, inbox, topic and group sources of a home feed page in one round trip
+    (PostgreSQL): the same reads as ``_people_newest_ids``, ``_inbox_source``, the topics
+    filter and ``_group_newest_ids``, sent as one multi-statement string with bitmap scans
+    off for its duration (``_newest_per_source`` says why; put back at the end, for an
+    enclosing transaction). The inbox part returns the newest ``limit`` admitted posts by
+    ``authors`` (current ties, no hubs) among the newest ``window`` entries below the cursor,
+    and the oldest entry of that window."""
+    from django.db import connection
+
+    params: dict[str, Any] = {
+        "viewer": viewer.pk,
+        "people": sorted(hubs),
+        "connected": sorted(connected),
+        "groups": sorted(group_ids),
+        "topics": sorted(topic_ids),
+        "limit": limit,
+        "window": window,
+        "authors": sorted(authors),
+        "blocked": sorted(blocked),
+        "muted_members": sorted(mutes.members),
+        "excluded": sorted(mutes.members | blocked),
+    }
+    before = ibefore = pbefore = ""
+    if cursor is not None:
+        before = "AND (p.created_at < %(at)s OR (p.created_at = %(at)s AND p.id < %(id)s))"
+        ibefore = "AND (e.created_at < %(at)s OR (e.created_at = %(at)s AND e.post_id < %(id)s))"
+        pbefore = "AND (pt.created_at < %(at)s OR (pt.created_at = %(at)s AND pt.post_id < %(id)s))"
+        params.update(at=cursor.at, id=cursor.id)
+    muted = ""
+    if mutes.topics:
+        muted = (
+            "AND NOT EXISTS (SELECT 1 FROM feed_posttopic t WHERE t.post_id = p.id"
+            " AND t.topic_id = ANY(%(muted)s::bigint[]))"
+        )
+        params["muted"] = sorted(mutes.topics)
+    visible = _VISIBLE_SQL.format(muted_topics=muted)
+    window_sql = _INBOX_WINDOW.format(before=ibefore)
+    parts = [_INBOX_SQL.format(window=window_sql, visible=visible)]
+    if hubs:
+        hub_sql = _PEOPLE_SQL.format(before=before, muted_topics=muted)
+        parts.append(f"SELECT 'h', h.id, h.created_at, NULL::bigint FROM ({hub_sql}) h")  # noqa: S608
+    if topic_ids:
+        topic_sql = _TOPICS_SQL.format(before=pbefore, visible=visible)
+        parts.append(f"SELECT 't', t.id, t.created_at, NULL::bigint FROM ({topic_sql}) t")  # noqa: S608
+    if group_ids:
+        group_sql = _GROUPS_SQL.format(before=before, muted_topics=muted)
+        parts.append(f"SELECT 'g', g.id, g.created_at, NULL::bigint FROM ({group_sql}) g")  # noqa: S608
+    union = "\nUNION ALL\n".join(f"({part})" for part in parts)
+    sql = (
+        "SELECT set_config('rounds.bitmap_before', current_setting('enable_bitmapscan'), true),"
+        " set_config('enable_bitmapscan', 'off', true);\n"
+        f"{union};\n"
+        "SELECT set_config('enable_bitmapscan', current_setting('rounds.bitmap_before'), true)"
+    )
+    found = _Sources(hubs=[], inbox=[], inbox_last=None, inbox_read=0, topics=[], groups=[])
+    with connection.cursor() as db:
+        db.execute(sql, params)
+        db.nextset()
+        rows = db.fetchall()
+        db.nextset()
+    for src, pk, at, extra in rows:
+        if src == "i":
+            found.inbox.append((pk, at, extra))
+        elif src == "e":
+            found.inbox_last, found.inbox_read = Cursor(at, pk), int(extra)
+        elif src == "h":
+            found.hubs.append((pk, at))
+        elif src == "t":
+            found.topics.append((pk, at))
+        else:
+            found.groups.append((pk, at))
+    return found
+
+
 def home_feed(
     *, viewer: Any, cursor: Cursor | None = None, size: int = DEFAULT_FEED_SIZE
 ) -> FeedPage:
@@ -472,17 +721,12 @@ def home_feed(
     """
     from django.db import connection
 
-    from rounds.community.selectors import member_groups
-
     size = clamp_size(size)
-    mutes = mutes_of(viewer)
-    connected, followed = feed_ties(viewer)
-    people = ({viewer.pk} | connected | followed) - mutes.members - blocked_ids(viewer)
-    topic_ids = (
-        set(Topic.objects.filter(follows__user_id=viewer.pk).values_list("id", flat=True))
-        - mutes.topics
-    )
-    groups = list(member_groups(viewer).values_list("group_id", "group__slug", "group__name"))
+    context = feed_context(viewer)
+    mutes, connected, followed = context.mutes, context.connected, context.followed
+    people = ({viewer.pk} | connected | followed) - mutes.members - context.blocked
+    topic_ids = context.topic_ids - mutes.topics
+    groups = context.groups
     group_ids = [group_id for group_id, _, _ in groups]
     visible = _mute_filter(posts_visible_to(viewer), viewer, mutes)
     base = visible.filter(_before(cursor))
@@ -499,7 +743,37 @@ def home_feed(
         "limit": limit,
         "muted_topics": mutes.topics,
     }
-    if USE_INBOX:
+    one_statement = (
+        postgresql and USE_INBOX and ONE_STATEMENT_SOURCES and GROUP_SOURCE_PLAN == "lateral"
+    )
+    if one_statement:
+        hubs = people & hub_ids()
+        read_people = people - hubs
+        window = limit * 2 * MAX_INBOX_BATCHES
+        read = _sources_in_one_statement(
+            viewer=viewer,
+            cursor=cursor,
+            limit=limit,
+            window=window,
+            hubs=hubs,
+            authors=read_people,
+            connected=connected,
+            group_ids=group_ids,
+            topic_ids=topic_ids,
+            blocked=context.blocked,
+            mutes=mutes,
+        )
+        inboxed = sorted(
+            ((pk, at) for pk, at, author in read.inbox if author in read_people),
+            key=lambda key: (key[1], key[0]),
+            reverse=True,
+        )
+        sources = [read.hubs, inboxed[:limit], read.topics, read.groups]
+        if len(inboxed) >= limit:
+            read_people = set()
+        elif read.inbox_last is not None:
+            read_from = read.inbox_last
+    elif USE_INBOX:
         hubs = people & hub_ids()
         if hubs and postgresql:
             sources.append(_people_newest_ids(people=hubs, cursor=cursor, **lateral))
@@ -519,10 +793,12 @@ def home_feed(
         else:
             older = visible.filter(_before(read_from), group__isnull=True)
             sources.append(_keys(older.filter(author_id__in=read_people), limit))
-    if topic_ids:
+    if topic_ids and not one_statement:
         linked = PostTopic.objects.filter(topic_id__in=topic_ids).values("post_id")
         sources.append(_keys(base.filter(id__in=linked), limit))
-    if group_ids and postgresql and GROUP_SOURCE_PLAN == "lateral":
+    if one_statement:
+        pass  # the groups were read with the other sources
+    elif group_ids and postgresql and GROUP_SOURCE_PLAN == "lateral":
         excluded = mutes.members | blocked_ids(viewer)
         sources.append(
             _group_newest_ids(

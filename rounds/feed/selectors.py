@@ -611,6 +611,12 @@ LIMIT %(limit)s
 """
 
 
+def _array(ids: Any) -> str:
+    """A ``bigint[]`` literal of ``ids`` (ints only): one text value to bind instead of an
+    array psycopg adapts element by element (hundreds of ids per feed read)."""
+    return "{" + ",".join(str(int(i)) for i in sorted(ids)) + "}"
+
+
 @dataclass
 class _Sources:
     hubs: list[Key]
@@ -647,16 +653,16 @@ def _sources_in_one_statement(
 
     params: dict[str, Any] = {
         "viewer": viewer.pk,
-        "people": sorted(hubs),
-        "connected": sorted(connected),
-        "groups": sorted(group_ids),
-        "topics": sorted(topic_ids),
+        "people": _array(hubs),
+        "connected": _array(connected),
+        "groups": _array(group_ids),
+        "topics": _array(topic_ids),
         "limit": limit,
         "window": window,
-        "authors": sorted(authors),
-        "blocked": sorted(blocked),
-        "muted_members": sorted(mutes.members),
-        "excluded": sorted(mutes.members | blocked),
+        "authors": _array(authors),
+        "blocked": _array(blocked),
+        "muted_members": _array(mutes.members),
+        "excluded": _array(mutes.members | blocked),
     }
     before = ibefore = pbefore = ""
     if cursor is not None:
@@ -670,7 +676,7 @@ def _sources_in_one_statement(
             "AND NOT EXISTS (SELECT 1 FROM feed_posttopic t WHERE t.post_id = p.id"
             " AND t.topic_id = ANY(%(muted)s::bigint[]))"
         )
-        params["muted"] = sorted(mutes.topics)
+        params["muted"] = _array(mutes.topics)
     visible = _VISIBLE_SQL.format(muted_topics=muted)
     window_sql = _INBOX_WINDOW.format(before=ibefore)
     parts = [_INBOX_SQL.format(window=window_sql, visible=visible)]
@@ -728,8 +734,13 @@ def home_feed(
     topic_ids = context.topic_ids - mutes.topics
     groups = context.groups
     group_ids = [group_id for group_id, _, _ in groups]
-    visible = _mute_filter(posts_visible_to(viewer), viewer, mutes)
-    base = visible.filter(_before(cursor))
+
+    def visible() -> QuerySet[Post]:  # built only by the paths that use the ORM rule
+        return _mute_filter(posts_visible_to(viewer), viewer, mutes)
+
+    def base() -> QuerySet[Post]:
+        return visible().filter(_before(cursor))
+
     # each source gives the (id, created_at) of its newest size + 1 posts below the cursor;
     # only the page's posts are then loaded (one query)
     limit = size + 1
@@ -778,10 +789,10 @@ def home_feed(
         if hubs and postgresql:
             sources.append(_people_newest_ids(people=hubs, cursor=cursor, **lateral))
         elif hubs:
-            sources.append(_keys(base.filter(author_id__in=hubs, group__isnull=True), limit))
+            sources.append(_keys(base().filter(author_id__in=hubs, group__isnull=True), limit))
         read_people = people - hubs
         inboxed, read_from, complete = _inbox_source(
-            viewer=viewer, base=base, cursor=cursor, need=limit, authors=read_people
+            viewer=viewer, base=base(), cursor=cursor, need=limit, authors=read_people
         )
         sources.append(inboxed)
         if complete:
@@ -791,11 +802,11 @@ def home_feed(
         if postgresql and PEOPLE_SOURCE_PLAN == "lateral":
             sources.append(_people_newest_ids(people=read_people, cursor=read_from, **lateral))
         else:
-            older = visible.filter(_before(read_from), group__isnull=True)
+            older = visible().filter(_before(read_from), group__isnull=True)
             sources.append(_keys(older.filter(author_id__in=read_people), limit))
     if topic_ids and not one_statement:
         linked = PostTopic.objects.filter(topic_id__in=topic_ids).values("post_id")
-        sources.append(_keys(base.filter(id__in=linked), limit))
+        sources.append(_keys(base().filter(id__in=linked), limit))
     if one_statement:
         pass  # the groups were read with the other sources
     elif group_ids and postgresql and GROUP_SOURCE_PLAN == "lateral":
@@ -811,7 +822,7 @@ def home_feed(
             )
         )
     elif group_ids:
-        sources.append(_keys(base.filter(group_id__in=group_ids), limit))
+        sources.append(_keys(base().filter(group_id__in=group_ids), limit))
     merged: dict[int, datetime] = {}
     for source in sources:
         for pk, at in source[:limit]:
@@ -903,6 +914,35 @@ def bookmarks_page(
     )
 
 
+_MARKS_SQL = f"""
+SELECT post_id, TRUE FROM {Like._meta.db_table}
+WHERE user_id = %(viewer)s AND post_id = ANY(%(ids)s::bigint[])
+UNION ALL
+SELECT post_id, FALSE FROM {Bookmark._meta.db_table}
+WHERE user_id = %(viewer)s AND post_id = ANY(%(ids)s::bigint[])
+"""  # noqa: S608 - table names from the models, values bound
+
+
+def _viewer_marks(viewer: Any, ids: list[int]) -> tuple[set[int], set[int]]:
+    """(liked, bookmarked) among ``ids`` for ``viewer``: on PostgreSQL one prepared statement
+    (constant text), elsewhere two ORM reads."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        liked = Like.objects.filter(user_id=viewer.pk, post_id__in=ids)
+        marked = Bookmark.objects.filter(user_id=viewer.pk, post_id__in=ids)
+        return (
+            set(liked.values_list("post_id", flat=True)),
+            set(marked.values_list("post_id", flat=True)),
+        )
+    from rounds.core.compiled import prepared_cursor
+
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(_MARKS_SQL, {"viewer": viewer.pk, "ids": _array(ids)})
+        rows = cursor.fetchall()
+    return {pk for pk, like in rows if like}, {pk for pk, like in rows if not like}
+
+
 def decorate(viewer: Any, posts: list[Post]) -> list[Post]:
     """Attach what a post card shows for ``viewer`` in a constant number of queries:
     ``viewer_liked``, ``viewer_bookmarked``, ``shown_original`` (the repost's original when the
@@ -915,16 +955,7 @@ def decorate(viewer: Any, posts: list[Post]) -> list[Post]:
     liked: set[int] = set()
     marked: set[int] = set()
     if _member(viewer):
-        liked = set(
-            Like.objects.filter(user_id=viewer.pk, post_id__in=ids).values_list(
-                "post_id", flat=True
-            )
-        )
-        marked = set(
-            Bookmark.objects.filter(user_id=viewer.pk, post_id__in=ids).values_list(
-                "post_id", flat=True
-            )
-        )
+        liked, marked = _viewer_marks(viewer, ids)
     original_ids = {post.repost_of_id for post in posts if post.repost_of_id}
     originals: dict[int, Post] = {}
     if original_ids:

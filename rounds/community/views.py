@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rounds.core.errors import ApplicationError, Forbidden, NotFound, RateLimited, ValidationFailed
+from rounds.core.fragments import render_page
 from rounds.core.http import apply_service_errors, map_errors
 from rounds.core.pagination import paginate, parse_positive_int
 from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
@@ -27,6 +28,7 @@ from .access import (
 )
 from .forms import DirectoryForm, GroupForm, InviteForm, ReplyForm, SearchForm, ThreadForm
 from .models import Group, GroupMembership, MembershipState, Thread
+from .stamps import group_page_stamps, thread_page_stamps
 
 PAGE_SIZE = 20
 REPLIES_PAGE_SIZE = 50
@@ -219,7 +221,11 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
         context["upcoming_events"] = group_upcoming_events(viewer=request.user, group=group)
     context["thread_form"] = ThreadForm()
-    return render(request, "community/group.html", context)
+    # The whole page per viewer, under everything it shows (``stamps``); the reads above
+    # decide what is shown on every request.
+    return render_page(
+        request, "community/group.html", lambda: context, key_parts=group_page_stamps(context)
+    )
 
 
 @login_required
@@ -368,6 +374,13 @@ def _thread_page(
         "can_reply": policies.can_post_in_group(request.user, group)
         and (not thread.locked or policies.can_moderate(request.user, group)),
     }
+    if status == 200 and request.method in ("GET", "HEAD"):
+        return render_page(
+            request,
+            "community/thread.html",
+            lambda: context,
+            key_parts=thread_page_stamps(context),
+        )
     return render(request, "community/thread.html", context, status=status)
 
 

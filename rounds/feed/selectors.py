@@ -649,7 +649,6 @@ def _sources_in_one_statement(
     enclosing transaction). The inbox part returns the newest ``limit`` admitted posts by
     ``authors`` (current ties, no hubs) among the newest ``window`` entries below the cursor,
     and the oldest entry of that window."""
-    from django.db import connection
 
     params: dict[str, Any] = {
         "viewer": viewer.pk,
@@ -690,18 +689,8 @@ def _sources_in_one_statement(
         group_sql = _GROUPS_SQL.format(before=before, muted_topics=muted)
         parts.append(f"SELECT 'g', g.id, g.created_at, NULL::bigint FROM ({group_sql}) g")  # noqa: S608
     union = "\nUNION ALL\n".join(f"({part})" for part in parts)
-    sql = (
-        "SELECT set_config('rounds.bitmap_before', current_setting('enable_bitmapscan'), true),"
-        " set_config('enable_bitmapscan', 'off', true);\n"
-        f"{union};\n"
-        "SELECT set_config('enable_bitmapscan', current_setting('rounds.bitmap_before'), true)"
-    )
     found = _Sources(hubs=[], inbox=[], inbox_last=None, inbox_read=0, topics=[], groups=[])
-    with connection.cursor() as db:
-        db.execute(sql, params)
-        db.nextset()
-        rows = db.fetchall()
-        db.nextset()
+    rows = rows_with_settings(union, params, {"enable_bitmapscan": "off"})
     for src, pk, at, extra in rows:
         if src == "i":
             found.inbox.append((pk, at, extra))
@@ -1126,12 +1115,44 @@ def search_posts(
     muted = mutes_of(viewer).members
     if muted:
         qs = qs.exclude(author_id__in=muted)
-    if connection.vendor == "postgresql":
-        qs = qs.filter(search_vector=SearchQuery(query, search_type="websearch", config="english"))
+    if connection.vendor != "postgresql":
+        rows = list(qs.filter(body__icontains=query)[: size + 1])
+        items, more = rows[:size], len(rows) > size
     else:
-        qs = qs.filter(body__icontains=query)
-    rows = list(qs[: size + 1])
-    items = rows[:size]
+        # The page's ids first (without parallel workers: their start-up was most of a rare
+        # word's 5 ms), then only those posts with their authors and groups.
+        found = qs.filter(
+            search_vector=SearchQuery(query, search_type="websearch", config="english")
+        ).values_list("id", "created_at")[: size + 1]
+        sql, params = found.query.get_compiler(using=found.db).as_sql()
+        keys = rows_with_settings(sql, params, {"max_parallel_workers_per_gather": "0"})
+        page = [pk for pk, _ in keys[:size]]
+        loaded = Post.objects.select_related("author__profile", "group").in_bulk(page)
+        items, more = [loaded[pk] for pk in page if pk in loaded], len(keys) > size
     decorate(viewer, items)
-    next_cursor = Cursor(items[-1].created_at, items[-1].pk).encode() if len(rows) > size else None
+    next_cursor = Cursor(items[-1].created_at, items[-1].pk).encode() if more and items else None
     return FeedPage(items=items, next_cursor=next_cursor)
+
+
+def rows_with_settings(sql: str, params: Any, settings: dict[str, str]) -> list[tuple[Any, ...]]:
+    """The rows of one SELECT run with planner ``settings`` changed for it alone, in one
+    round trip (PostgreSQL): a multi-statement string sets them locally, runs the query and
+    puts them back (for an enclosing transaction; outside one they end with the string's
+    implicit transaction). Names and values are constants of the callers, never input."""
+    from django.db import connection
+
+    names = sorted(settings)
+    save = ", ".join(
+        f"set_config('rounds.before_{n}', current_setting('{n}'), true), "
+        f"set_config('{n}', '{settings[n]}', true)"
+        for n in names
+    )
+    restore = ", ".join(
+        f"set_config('{n}', current_setting('rounds.before_{n}'), true)" for n in names
+    )
+    with connection.cursor() as db:
+        db.execute(f"SELECT {save};\n{sql};\nSELECT {restore}", params)
+        db.nextset()
+        rows = [tuple(row) for row in db.fetchall()]
+        db.nextset()
+    return rows

@@ -1066,12 +1066,16 @@ def discussions(
     """Recent threads in the groups where the viewer is an active member (so only groups
     they may read), by latest activity, keyset-paginated on ``(last_activity_at, id)``;
     hidden/removed threads (but the viewer's own) and threads by members blocked either way
-    or muted are left out, as in the forums. One index range per group
-    (``thread_group_activity_idx``) merged by the database."""
+    or muted are left out, as in the forums. On PostgreSQL read per group and pin state
+    (``_discussions_per_group``)."""
+    from django.db import connection
+
     from rounds.community.models import Thread
     from rounds.community.selectors import member_group_ids, visible_content_q
 
     size = clamp_size(size)
+    if connection.vendor == "postgresql" and _member(viewer):
+        return _discussions_per_group(viewer=viewer, cursor=cursor, size=size)
     qs = (
         Thread.objects.filter(visible_content_q(viewer), group_id__in=member_group_ids(viewer))
         .filter(_before(cursor, at="last_activity_at"))
@@ -1085,6 +1089,62 @@ def discussions(
     items = rows[:size]
     next_cursor = (
         Cursor(items[-1].last_activity_at, items[-1].pk).encode() if len(rows) > size else None
+    )
+    return DiscussionPage(items=items, next_cursor=next_cursor)
+
+
+_DISCUSSIONS_SQL = """
+SELECT t.id, t.last_activity_at FROM (
+    SELECT m.group_id FROM community_groupmembership m
+    WHERE m.user_id = %(viewer)s AND m.state = 'active'
+) g
+CROSS JOIN (VALUES (TRUE), (FALSE)) AS pin(v)
+CROSS JOIN LATERAL (
+    SELECT t.id, t.last_activity_at FROM community_thread t
+    WHERE t.group_id = g.group_id AND t.pinned = pin.v {before}
+      AND (t.author_id IS NULL OR t.author_id <> ALL(%(muted)s::bigint[]))
+      AND ((t.moderation_state = 'visible'
+            AND (t.author_id IS NULL OR t.author_id <> ALL(%(blocked)s::bigint[])))
+           OR t.author_id = %(viewer)s)
+    ORDER BY t.last_activity_at DESC, t.id DESC
+    LIMIT %(limit)s
+) t
+ORDER BY t.last_activity_at DESC, t.id DESC
+LIMIT %(limit)s
+"""
+
+
+def _discussions_per_group(*, viewer: Any, cursor: Cursor | None, size: int) -> DiscussionPage:
+    """``discussions`` on PostgreSQL: the newest ``size + 1`` threads of each of the member's
+    groups and pin state, read from ``thread_group_activity_idx`` (group, -pinned,
+    -last_activity_at, -id) and merged, then only the page's threads loaded. The ORM's one
+    query walked ``thread_activity_idx`` across every group's threads checking membership
+    (2,246 threads, 5.3 ms, for the demo member); the same rules, spelled out (tested with
+    the ORM's on SQLite by the same tests)."""
+    from rounds.community.models import Thread
+
+    params: dict[str, Any] = {
+        "viewer": viewer.pk,
+        "limit": size + 1,
+        "muted": _array(mutes_of(viewer).members),
+        "blocked": _array(blocked_ids(viewer)),
+    }
+    before = ""
+    if cursor is not None:
+        before = (
+            "AND (t.last_activity_at < %(at)s OR (t.last_activity_at = %(at)s AND t.id < %(id)s))"
+        )
+        params.update(at=cursor.at, id=cursor.id)
+    keys = rows_with_settings(
+        _DISCUSSIONS_SQL.format(before=before), params, {"enable_bitmapscan": "off"}
+    )
+    page = [pk for pk, _ in keys[:size]]
+    loaded = Thread.objects.select_related("group", "author__profile").in_bulk(page)
+    items = [loaded[pk] for pk in page if pk in loaded]
+    next_cursor = (
+        Cursor(items[-1].last_activity_at, items[-1].pk).encode()
+        if len(keys) > size and items
+        else None
     )
     return DiscussionPage(items=items, next_cursor=next_cursor)
 

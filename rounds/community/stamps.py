@@ -28,7 +28,9 @@ def _stamp(value: Any) -> Any:
 
 
 def group_stamp(context: dict[str, Any]) -> tuple[Any, ...]:
-    """The group header, about box and the viewer's place in the group."""
+    """The group header, about box and the viewer's place in the group (the about box's
+    topics and specialties change only through the services that save the group, so with
+    its ``updated_at``)."""
     group = context["group"]
     membership = context.get("membership")
     organization = group.organization if group.organization_id else None
@@ -45,8 +47,6 @@ def group_stamp(context: dict[str, Any]) -> tuple[Any, ...]:
         tuple(
             bool(context.get(flag)) for flag in ("can_read", "can_post", "can_moderate", "is_owner")
         ),
-        tuple(topic.name for topic in context.get("topics", ())),
-        tuple((s.slug, s.name) for s in context.get("specialties", ())),
     )
 
 

@@ -56,19 +56,26 @@ def _require_moderator(user: Any, group: Group) -> None:
         raise Forbidden("Only the group's owner and moderators can do that.")
 
 
-def _group_context(request: HttpRequest, group: Group) -> dict[str, Any]:
+def _group_context(request: HttpRequest, group: Group, *, about: bool = True) -> dict[str, Any]:
+    """The group header's context; with ``about``, the about box's topics and specialties
+    too (two queries; only the group page and its form show them)."""
     viewer = request.user
     membership = policies.membership_of(viewer, group)
-    return {
+    context = {
         "group": group,
         "membership": membership,
         "can_read": policies.can_read_group(viewer, group),
         "can_post": policies.can_post_in_group(viewer, group),
         "can_moderate": policies.can_moderate(viewer, group),
         "is_owner": policies.is_owner(viewer, group),
-        "topics": list(group.topics.all()),
-        "specialties": list(group.specialties.all()),
     }
+    if about:
+        context.update(_about(group))
+    return context
+
+
+def _about(group: Group) -> dict[str, Any]:
+    return {"topics": list(group.topics.all()), "specialties": list(group.specialties.all())}
 
 
 # --- directory, invitations, search ------------------------------------------------------------
@@ -210,7 +217,7 @@ def group_delete(request: HttpRequest, slug: str) -> HttpResponse:
 def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The group page: about, how to join, and the forum when the viewer may read it."""
     group = access_group_by_slug(request.user, slug)
-    context = _group_context(request, group)
+    context = _group_context(request, group, about=False)
     if context["can_read"]:
         qs = selectors.threads_of(viewer=request.user, group=group)
         context["page"] = page = paginate(qs, page=_page_number(request), size=PAGE_SIZE)
@@ -222,9 +229,14 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
         context["upcoming_events"] = group_upcoming_events(viewer=request.user, group=group)
     context["thread_form"] = ThreadForm()
     # The whole page per viewer, under everything it shows (``stamps``); the reads above
-    # decide what is shown on every request.
+    # decide what is shown on every request. The about box's topics and specialties are
+    # read only to render: they change only with the group (``group_create``/``group_update``
+    # save it, moving ``updated_at``, which the key holds).
     return render_page(
-        request, "community/group.html", lambda: context, key_parts=group_page_stamps(context)
+        request,
+        "community/group.html",
+        lambda: {**context, **_about(group)},
+        key_parts=group_page_stamps(context),
     )
 
 
@@ -365,7 +377,7 @@ def _thread_page(
 ) -> HttpResponse:
     qs = selectors.replies_of(viewer=request.user, thread=thread)
     context = {
-        **_group_context(request, group),
+        **_group_context(request, group, about=False),
         "thread": thread,
         "page": paginate(qs, page=_page_number(request), size=REPLIES_PAGE_SIZE),
         "form": form,

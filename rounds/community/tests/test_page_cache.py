@@ -76,6 +76,16 @@ def test_group_page_follows_threads_replies_and_moderation(member_client, member
     assert "Night Ward Rounds" in html and "99 members" in html
 
 
+def test_group_page_follows_the_groups_topics(member_client, forum):
+    """Topics changed through the group's edit service show at once (the key holds the
+    group's updated_at, which that service moves)."""
+    group, _, owner = forum
+    url = group_url(group)
+    assert "night shifts" not in page(member_client, url)
+    services.group_update(actor=owner.user, group=group, changes={"topics": "night shifts"})
+    assert "night shifts" in page(member_client, url)
+
+
 def test_group_page_follows_the_viewers_membership(member_client, member, forum):
     """Leaving the group changes the header's actions at once."""
     group, _, _ = forum

@@ -31,6 +31,13 @@ page size + 1 below the cursor, keyset-paginated on ``(created_at, id)``:
    connection's post in a group the member has not joined stays in that group whichever
    source would have read it.
 
+On PostgreSQL a page takes two round trips before loading its posts: ``feed_context`` (the
+member's ties, blocks, mutes, topics and groups in one prepared statement) and
+``_sources_in_one_statement`` (the hub, inbox, topic and group reads as one multi-statement
+string, with bitmap scans off for it alone, ``rows_with_settings``); the visibility rule is
+spelled out in SQL there and tested against the ORM rule. SQLite (and the ``"in"`` plans)
+read each source with the ORM.
+
 The people lists (connections, followees) are capped at ``MAX_SOURCE_PEOPLE`` each, most
 recent ties first, minus muted and blocked members. The page is the newest ``size`` of the
 union (deduplicated). Every post of the true page is among its own source's newest ``size``

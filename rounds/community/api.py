@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from rounds.core.api_utils import (
@@ -19,6 +19,7 @@ from rounds.core.api_utils import (
     member_auth,
     optional_auth,
     page_out,
+    trusted_json,
     viewer_of,
 )
 from rounds.core.errors import Forbidden
@@ -61,6 +62,11 @@ router = Router(tags=["groups"])
 
 WRITE_ERRORS = {**error_responses(400, 401, 403, 404, 409, 429), 422: GuardErrorOut}
 READ_ERRORS = error_responses(401, 404, 422)
+
+
+#: The documented shape of the thread lists (checked by ``trusted_json`` under
+#: ``API_CHECK_OUTPUT``).
+_THREADS = PageOut[ThreadOut]
 
 
 def _group_with_details(group: Group) -> Group:
@@ -160,12 +166,12 @@ def invitation_list(request: HttpRequest, params: Query[PageParams]) -> dict[str
         "(refine the words for more)."
     ),
 )
-def search_all(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
+def search_all(request: HttpRequest, params: Query[SearchParams]) -> HttpResponse:
     viewer = viewer_of(request)
     page = selectors.search_threads(
         viewer=viewer, query=params.q, page=params.page, size=params.page_size
     )
-    return page_out(page, lambda thread: thread_out(request, thread))
+    return trusted_json(page_out(page, lambda thread: thread_out(request, thread)), _THREADS)
 
 
 @router.get(
@@ -351,7 +357,7 @@ def member_role(request: HttpRequest, slug: str, handle: str, payload: RoleIn) -
     response={200: PageOut[ThreadOut], **READ_ERRORS},
     summary="A group's forum: pinned first, then latest activity",
 )
-def thread_list(request: HttpRequest, slug: str, params: Query[PageParams]) -> dict[str, Any]:
+def thread_list(request: HttpRequest, slug: str, params: Query[PageParams]) -> HttpResponse:
     viewer = viewer_of(request)
     group = access_readable_group_by_slug(viewer, slug)
     page = paginate(
@@ -359,7 +365,7 @@ def thread_list(request: HttpRequest, slug: str, params: Query[PageParams]) -> d
     )
     for thread in page.items:
         thread.group = group
-    return page_out(page, lambda thread: thread_out(request, thread))
+    return trusted_json(page_out(page, lambda thread: thread_out(request, thread)), _THREADS)
 
 
 @router.get(
@@ -368,13 +374,13 @@ def thread_list(request: HttpRequest, slug: str, params: Query[PageParams]) -> d
     response={200: PageOut[ThreadOut], **READ_ERRORS},
     summary="Search one group's discussions",
 )
-def search_group(request: HttpRequest, slug: str, params: Query[SearchParams]) -> dict[str, Any]:
+def search_group(request: HttpRequest, slug: str, params: Query[SearchParams]) -> HttpResponse:
     viewer = viewer_of(request)
     group = access_readable_group_by_slug(viewer, slug)
     page = selectors.search_threads(
         viewer=viewer, query=params.q, group=group, page=params.page, size=params.page_size
     )
-    return page_out(page, lambda thread: thread_out(request, thread))
+    return trusted_json(page_out(page, lambda thread: thread_out(request, thread)), _THREADS)
 
 
 @router.post(
@@ -465,14 +471,14 @@ def thread_flags(
 )
 def reply_list(
     request: HttpRequest, slug: str, thread_id: int, params: Query[PageParams]
-) -> dict[str, Any]:
+) -> HttpResponse:
     viewer = viewer_of(request)
     thread = _thread(viewer, slug, thread_id)
     page = paginate(
         selectors.replies_of(viewer=viewer, thread=thread), page=params.page, size=params.page_size
     )
     blocked = selectors.blocked_ids_for(viewer)
-    return page_out(page, lambda reply: reply_out(reply, blocked))
+    return trusted_json(page_out(page, lambda reply: reply_out(reply, blocked)), PageOut[ReplyOut])
 
 
 @router.post(

@@ -49,6 +49,13 @@ def member_group_ids(viewer: Any) -> QuerySet[Any]:
     )
 
 
+def member_groups(viewer: Any) -> QuerySet[GroupMembership]:
+    """The viewer's active memberships (the rows behind ``member_group_ids``)."""
+    if not _member(viewer):
+        return GroupMembership.objects.none()
+    return GroupMembership.objects.filter(user=viewer, state=MembershipState.ACTIVE)
+
+
 def readable_group_ids(viewer: Any) -> QuerySet[Any]:
     """Ids of the groups whose content ``viewer`` may read: public groups and groups where the
     viewer is an active member. A member banned from a group reads it as a visitor would:
@@ -61,6 +68,26 @@ def readable_group_ids(viewer: Any) -> QuerySet[Any]:
         .order_by()
         .values_list("id", flat=True)
     )
+
+
+def readable_group_q(viewer: Any, *, prefix: str = "") -> Q:
+    """``<prefix>group_id IN readable_group_ids(viewer)`` written as "one of the member's
+    groups, or a public group" (an EXISTS on the group's row inside the OR, which
+    PostgreSQL keeps as a subplan): as an IN list of readable groups, or as a join to the
+    group, it nested-looped each candidate thread over every group (36,690–60,550 join
+    comparisons for one forum search, 2.8–4.4 ms)."""
+    from django.db.models import Exists, OuterRef
+
+    public = Q(
+        Exists(
+            Group.objects.filter(
+                pk=OuterRef(f"{prefix}group_id"), visibility=Visibility.PUBLIC
+            ).order_by()
+        )
+    )
+    if not _member(viewer):
+        return public
+    return Q(**{f"{prefix}group_id__in": member_group_ids(viewer)}) | public
 
 
 def visible_content_q(viewer: Any, *, prefix: str = "") -> Q:
@@ -222,7 +249,7 @@ def search_threads(
     threads = (
         threads.filter(group=group)
         if group is not None
-        else threads.filter(group_id__in=readable_group_ids(viewer))
+        else threads.filter(readable_group_q(viewer))
     )
     replies = Reply.objects.filter(visible_content_q(viewer))
     if group is not None:
@@ -246,9 +273,7 @@ def search_threads(
     if candidates:
         found.update(
             threads.model.objects.filter(visible_content_q(viewer), id__in=candidates)
-            .filter(
-                Q(group=group) if group is not None else Q(group_id__in=readable_group_ids(viewer))
-            )
+            .filter(Q(group=group) if group is not None else readable_group_q(viewer))
             .values_list("id", "last_activity_at")
         )
     ranked = sorted(found.items(), key=lambda item: (item[1], item[0]), reverse=True)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rounds.core.errors import ApplicationError, Forbidden, NotFound, RateLimited, ValidationFailed
+from rounds.core.fragments import render_page
 from rounds.core.http import apply_service_errors, map_errors
 from rounds.core.pagination import paginate, parse_positive_int
 from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
@@ -27,6 +28,7 @@ from .access import (
 )
 from .forms import DirectoryForm, GroupForm, InviteForm, ReplyForm, SearchForm, ThreadForm
 from .models import Group, GroupMembership, MembershipState, Thread
+from .stamps import group_page_stamps, thread_page_stamps
 
 PAGE_SIZE = 20
 REPLIES_PAGE_SIZE = 50
@@ -54,19 +56,26 @@ def _require_moderator(user: Any, group: Group) -> None:
         raise Forbidden("Only the group's owner and moderators can do that.")
 
 
-def _group_context(request: HttpRequest, group: Group) -> dict[str, Any]:
+def _group_context(request: HttpRequest, group: Group, *, about: bool = True) -> dict[str, Any]:
+    """The group header's context; with ``about``, the about box's topics and specialties
+    too (two queries; only the group page and its form show them)."""
     viewer = request.user
     membership = policies.membership_of(viewer, group)
-    return {
+    context = {
         "group": group,
         "membership": membership,
         "can_read": policies.can_read_group(viewer, group),
         "can_post": policies.can_post_in_group(viewer, group),
         "can_moderate": policies.can_moderate(viewer, group),
         "is_owner": policies.is_owner(viewer, group),
-        "topics": list(group.topics.all()),
-        "specialties": list(group.specialties.all()),
     }
+    if about:
+        context.update(_about(group))
+    return context
+
+
+def _about(group: Group) -> dict[str, Any]:
+    return {"topics": list(group.topics.all()), "specialties": list(group.specialties.all())}
 
 
 # --- directory, invitations, search ------------------------------------------------------------
@@ -208,7 +217,7 @@ def group_delete(request: HttpRequest, slug: str) -> HttpResponse:
 def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The group page: about, how to join, and the forum when the viewer may read it."""
     group = access_group_by_slug(request.user, slug)
-    context = _group_context(request, group)
+    context = _group_context(request, group, about=False)
     if context["can_read"]:
         qs = selectors.threads_of(viewer=request.user, group=group)
         context["page"] = page = paginate(qs, page=_page_number(request), size=PAGE_SIZE)
@@ -219,7 +228,16 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
         context["upcoming_events"] = group_upcoming_events(viewer=request.user, group=group)
     context["thread_form"] = ThreadForm()
-    return render(request, "community/group.html", context)
+    # The whole page per viewer, under everything it shows (``stamps``); the reads above
+    # decide what is shown on every request. The about box's topics and specialties are
+    # read only to render: they change only with the group (``group_create``/``group_update``
+    # save it, moving ``updated_at``, which the key holds).
+    return render_page(
+        request,
+        "community/group.html",
+        lambda: {**context, **_about(group)},
+        key_parts=group_page_stamps(context),
+    )
 
 
 @login_required
@@ -359,7 +377,7 @@ def _thread_page(
 ) -> HttpResponse:
     qs = selectors.replies_of(viewer=request.user, thread=thread)
     context = {
-        **_group_context(request, group),
+        **_group_context(request, group, about=False),
         "thread": thread,
         "page": paginate(qs, page=_page_number(request), size=REPLIES_PAGE_SIZE),
         "form": form,
@@ -368,6 +386,13 @@ def _thread_page(
         "can_reply": policies.can_post_in_group(request.user, group)
         and (not thread.locked or policies.can_moderate(request.user, group)),
     }
+    if status == 200 and request.method in ("GET", "HEAD"):
+        return render_page(
+            request,
+            "community/thread.html",
+            lambda: context,
+            key_parts=thread_page_stamps(context),
+        )
     return render(request, "community/thread.html", context, status=status)
 
 

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
-from rounds.core.api_utils import error_responses, member_auth, optional_auth, viewer_of
+from rounds.core.api_utils import (
+    error_responses,
+    member_auth,
+    optional_auth,
+    trusted_json,
+    viewer_of,
+)
 from rounds.core.errors import NotFound
 from rounds.guard.schemas import GuardErrorOut
 from rounds.profiles.access import MAX_KEY_LENGTH, access_profile_by_handle
@@ -106,14 +112,14 @@ def post_create(request: HttpRequest, payload: PostIn) -> Status[dict[str, Any]]
         "syntax), newest first. Follow `next_cursor`. An empty `q` finds nothing."
     ),
 )
-def post_search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
+def post_search(request: HttpRequest, params: Query[SearchParams]) -> HttpResponse:
     page = selectors.search_posts(
         viewer=viewer_of(request),
         query=params.q,
         cursor=selectors.Cursor.decode(params.cursor),
         size=params.page_size,
     )
-    return _feed_out(request, page)
+    return trusted_json(_feed_out(request, page), FeedOut)
 
 
 @posts_router.get(
@@ -327,13 +333,13 @@ def comment_delete(request: HttpRequest, post_id: int, comment_id: int) -> Statu
         "and yourself, newest first. Follow `next_cursor`; new posts never shift the pages."
     ),
 )
-def feed(request: HttpRequest, params: Query[FeedParams]) -> dict[str, Any]:
+def feed(request: HttpRequest, params: Query[FeedParams]) -> HttpResponse:
     page = selectors.home_feed(
         viewer=viewer_of(request),
         cursor=selectors.Cursor.decode(params.cursor),
         size=params.page_size,
     )
-    return _feed_out(request, page)
+    return trusted_json(_feed_out(request, page), FeedOut)
 
 
 @feed_router.get(
@@ -347,7 +353,7 @@ def feed(request: HttpRequest, params: Query[FeedParams]) -> dict[str, Any]:
         "left out). Follow `next_cursor`."
     ),
 )
-def discussions(request: HttpRequest, params: Query[FeedParams]) -> dict[str, Any]:
+def discussions(request: HttpRequest, params: Query[FeedParams]) -> HttpResponse:
     from rounds.community.schemas import thread_out
 
     page = selectors.discussions(
@@ -355,10 +361,11 @@ def discussions(request: HttpRequest, params: Query[FeedParams]) -> dict[str, An
         cursor=selectors.Cursor.decode(params.cursor),
         size=params.page_size,
     )
-    return {
+    payload = {
         "items": [thread_out(request, thread) for thread in page.items],
         "next_cursor": page.next_cursor,
     }
+    return trusted_json(payload, DiscussionsOut)
 
 
 @feed_router.get(

@@ -31,6 +31,13 @@ page size + 1 below the cursor, keyset-paginated on ``(created_at, id)``:
    connection's post in a group the member has not joined stays in that group whichever
    source would have read it.
 
+On PostgreSQL a page takes two round trips before loading its posts: ``feed_context`` (the
+member's ties, blocks, mutes, topics and groups in one prepared statement) and
+``_sources_in_one_statement`` (the hub, inbox, topic and group reads as one multi-statement
+string, with bitmap scans off for it alone, ``rows_with_settings``); the visibility rule is
+spelled out in SQL there and tested against the ORM rule. SQLite (and the ``"in"`` plans)
+read each source with the ORM.
+
 The people lists (connections, followees) are capped at ``MAX_SOURCE_PEOPLE`` each, most
 recent ties first, minus muted and blocked members. The page is the newest ``size`` of the
 union (deduplicated). Every post of the true page is among its own source's newest ``size``
@@ -170,6 +177,9 @@ class FeedPage:
     next_cursor: str | None
     fallback: list[Post] = field(default_factory=list)
     has_sources: bool = True
+    #: The home feed's: (id, slug, name) of the member's groups (its groups source; the
+    #: composer offers them).
+    groups: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 def clamp_size(size: int | None) -> int:
@@ -228,6 +238,93 @@ def feed_people(viewer: Any) -> set[int]:
     """The member, their connections and followees (bounded, most recent ties first)."""
     connected, followed = feed_ties(viewer)
     return {viewer.pk} | connected | followed
+
+
+@dataclass
+class FeedContext:
+    """What the home feed reads from about the member: ties, blocks (either way), mutes,
+    followed topics and groups ((id, slug, name) of active memberships)."""
+
+    connected: set[int]
+    followed: set[int]
+    blocked: set[int]
+    mutes: Mutes
+    topic_ids: set[int]
+    groups: list[tuple[int, str, str]]
+
+
+def _context_sql() -> str:
+    from rounds.community.models import Group, GroupMembership
+    from rounds.network.models import Block, Connection, Follow
+
+    from .models import TopicFollow
+
+    member = (
+        f"FROM {GroupMembership._meta.db_table} m JOIN {Group._meta.db_table} g"
+        " ON g.id = m.group_id WHERE m.user_id = %(viewer)s AND m.state = 'active'"
+    )
+    return f"""
+SELECT
+  ARRAY(SELECT other_id FROM {Connection._meta.db_table} WHERE owner_id = %(viewer)s
+        ORDER BY created_at DESC, id DESC LIMIT %(cap)s),
+  ARRAY(SELECT followee_id FROM {Follow._meta.db_table} WHERE follower_id = %(viewer)s
+        ORDER BY created_at DESC, id DESC LIMIT %(cap)s),
+  ARRAY(SELECT CASE WHEN blocker_id = %(viewer)s THEN blocked_id ELSE blocker_id END
+        FROM {Block._meta.db_table} WHERE blocker_id = %(viewer)s OR blocked_id = %(viewer)s),
+  ARRAY(SELECT muted_user_id FROM {Mute._meta.db_table}
+        WHERE user_id = %(viewer)s AND muted_user_id IS NOT NULL),
+  ARRAY(SELECT topic_id FROM {Mute._meta.db_table}
+        WHERE user_id = %(viewer)s AND topic_id IS NOT NULL),
+  ARRAY(SELECT topic_id FROM {TopicFollow._meta.db_table} WHERE user_id = %(viewer)s),
+  ARRAY(SELECT m.group_id {member} ORDER BY m.group_id),
+  ARRAY(SELECT g.slug {member} ORDER BY m.group_id),
+  ARRAY(SELECT g.name {member} ORDER BY m.group_id)
+"""  # noqa: S608 - table names from the models, values bound
+
+
+_CONTEXT_SQL: list[str] = []
+
+
+def feed_context(viewer: Any) -> FeedContext:
+    """The member's ``FeedContext``: on PostgreSQL one prepared statement (constant text)
+    instead of six queries; elsewhere the ORM reads (the same rules: ``feed_ties``,
+    ``blocked_ids``, ``mutes_of``, topic follows, ``member_groups``). The blocks are kept on
+    the viewer object as ``blocked_ids`` keeps them, so later reads of the request reuse them."""
+    from django.db import connection
+
+    from rounds.community.selectors import member_groups
+
+    if connection.vendor != "postgresql":
+        connected, followed = feed_ties(viewer)
+        groups = list(member_groups(viewer).values_list("group_id", "group__slug", "group__name"))
+        return FeedContext(
+            connected=connected,
+            followed=followed,
+            blocked=blocked_ids(viewer),
+            mutes=mutes_of(viewer),
+            topic_ids=set(
+                Topic.objects.filter(follows__user_id=viewer.pk).values_list("id", flat=True)
+            ),
+            groups=groups,
+        )
+    from rounds.core.compiled import prepared_cursor
+
+    if not _CONTEXT_SQL:
+        _CONTEXT_SQL.append(_context_sql())
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(_CONTEXT_SQL[0], {"viewer": viewer.pk, "cap": MAX_SOURCE_PEOPLE})
+        row = cursor.fetchone()
+    conn, fol, blk, muted_members, muted_topics, topics, group_ids, slugs, names = row
+    blocked = set(blk) - {viewer.pk}
+    viewer._community_blocked_ids = blocked
+    return FeedContext(
+        connected=set(conn),
+        followed=set(fol),
+        blocked=blocked,
+        mutes=Mutes(members=set(muted_members), topics=set(muted_topics)),
+        topic_ids=set(topics),
+        groups=list(zip(group_ids, slugs, names, strict=True)),
+    )
 
 
 #: The people source's plan on PostgreSQL: "lateral" (per-author newest, bounded) or "in"
@@ -458,6 +555,163 @@ def _inbox_source(
     return found, position, False
 
 
+#: The home feed's sources on PostgreSQL in one round trip (``_sources_in_one_statement``)
+#: when the per-author and per-group plans are "lateral"; the separate reads otherwise.
+ONE_STATEMENT_SOURCES = True
+
+# The visibility rule (``visible_q`` + ``_mute_filter``) for posts ``p`` with author ``u``
+# (LEFT JOIN), spelled out for the inbox and topic sources of the one-statement read; tested
+# against the ORM rule (``test_people_source_plans_agree_on_every_rule``).
+_VISIBLE_SQL = """
+    (p.author_id IS NULL OR p.author_id <> ALL(%(muted_members)s::bigint[]))
+    AND (p.author_id = %(viewer)s OR (
+        p.moderation_state = 'visible'
+        AND u.deletion_scheduled IS NOT TRUE
+        AND (p.author_id IS NULL OR p.author_id <> ALL(%(blocked)s::bigint[]))
+        AND (p.audience IN ('public', 'members')
+             OR (p.audience = 'connections' AND EXISTS (
+                 SELECT 1 FROM network_connection c
+                 WHERE c.owner_id = %(viewer)s AND c.other_id = p.author_id))
+             OR (p.audience = 'group' AND EXISTS (
+                 SELECT 1 FROM community_group g WHERE g.id = p.group_id
+                 AND (g.visibility = 'public' OR g.id = ANY(%(groups)s::bigint[])))))
+        {muted_topics}))
+"""
+
+_INBOX_WINDOW = """
+    SELECT e.post_id, e.created_at FROM feed_inboxentry e
+    WHERE e.member_id = %(viewer)s {before}
+    ORDER BY e.created_at DESC, e.post_id DESC
+    LIMIT %(window)s
+"""
+
+# The newest ``limit`` admitted posts of current ties among the window's entries (walked in
+# order, so it stops at the page), then the window's oldest entry and size (where the
+# read-time merge takes over when the inbox cannot fill the page).
+_INBOX_SQL = """
+(SELECT 'i' AS src, p.id, p.created_at, p.author_id FROM ({window}) e
+ JOIN feed_post p ON p.id = e.post_id
+ LEFT JOIN accounts_user u ON u.id = p.author_id
+ WHERE p.author_id = ANY(%(authors)s::bigint[]) AND {visible}
+ ORDER BY e.created_at DESC, e.post_id DESC
+ LIMIT %(limit)s)
+UNION ALL
+(SELECT 'e', w.post_id, w.created_at, w.n FROM (
+    SELECT e.post_id, e.created_at, count(*) OVER () AS n FROM ({window}) e
+ ) w ORDER BY w.created_at, w.post_id LIMIT 1)
+"""
+
+_TOPICS_SQL = """
+SELECT p.id, p.created_at FROM unnest(%(topics)s::bigint[]) AS t(id)
+CROSS JOIN LATERAL (
+    SELECT p.id, p.created_at FROM feed_posttopic pt
+    JOIN feed_post p ON p.id = pt.post_id
+    LEFT JOIN accounts_user u ON u.id = p.author_id
+    WHERE pt.topic_id = t.id {before}
+      AND {visible}
+    ORDER BY pt.created_at DESC, pt.post_id DESC
+    LIMIT %(limit)s
+) p
+GROUP BY p.id, p.created_at
+ORDER BY p.created_at DESC, p.id DESC
+LIMIT %(limit)s
+"""
+
+
+def _array(ids: Any) -> str:
+    """A ``bigint[]`` literal of ``ids`` (ints only): one text value to bind instead of an
+    array psycopg adapts element by element (hundreds of ids per feed read)."""
+    return "{" + ",".join(str(int(i)) for i in sorted(ids)) + "}"
+
+
+@dataclass
+class _Sources:
+    hubs: list[Key]
+    inbox: list[tuple[int, datetime, int]]
+    #: The oldest inbox entry read (None when the window was empty) and how many were read.
+    inbox_last: Cursor | None
+    inbox_read: int
+    topics: list[Key]
+    groups: list[Key]
+
+
+def _sources_in_one_statement(
+    *,
+    viewer: Any,
+    cursor: Cursor | None,
+    limit: int,
+    window: int,
+    hubs: set[int],
+    authors: set[int],
+    connected: set[int],
+    group_ids: list[int],
+    topic_ids: set[int],
+    blocked: set[int],
+    mutes: Mutes,
+) -> _Sources:
+    """The hub, inbox, topic and group sources of a home feed page in one round trip
+    (PostgreSQL): the same reads as ``_people_newest_ids``, ``_inbox_source``, the topics
+    filter and ``_group_newest_ids``, sent as one multi-statement string with bitmap scans
+    off for its duration (``_newest_per_source`` says why; put back at the end, for an
+    enclosing transaction). The inbox part returns the newest ``limit`` admitted posts by
+    ``authors`` (current ties, no hubs) among the newest ``window`` entries below the cursor,
+    and the oldest entry of that window."""
+
+    params: dict[str, Any] = {
+        "viewer": viewer.pk,
+        "people": _array(hubs),
+        "connected": _array(connected),
+        "groups": _array(group_ids),
+        "topics": _array(topic_ids),
+        "limit": limit,
+        "window": window,
+        "authors": _array(authors),
+        "blocked": _array(blocked),
+        "muted_members": _array(mutes.members),
+        "excluded": _array(mutes.members | blocked),
+    }
+    before = ibefore = pbefore = ""
+    if cursor is not None:
+        before = "AND (p.created_at < %(at)s OR (p.created_at = %(at)s AND p.id < %(id)s))"
+        ibefore = "AND (e.created_at < %(at)s OR (e.created_at = %(at)s AND e.post_id < %(id)s))"
+        pbefore = "AND (pt.created_at < %(at)s OR (pt.created_at = %(at)s AND pt.post_id < %(id)s))"
+        params.update(at=cursor.at, id=cursor.id)
+    muted = ""
+    if mutes.topics:
+        muted = (
+            "AND NOT EXISTS (SELECT 1 FROM feed_posttopic t WHERE t.post_id = p.id"
+            " AND t.topic_id = ANY(%(muted)s::bigint[]))"
+        )
+        params["muted"] = _array(mutes.topics)
+    visible = _VISIBLE_SQL.format(muted_topics=muted)
+    window_sql = _INBOX_WINDOW.format(before=ibefore)
+    parts = [_INBOX_SQL.format(window=window_sql, visible=visible)]
+    if hubs:
+        hub_sql = _PEOPLE_SQL.format(before=before, muted_topics=muted)
+        parts.append(f"SELECT 'h', h.id, h.created_at, NULL::bigint FROM ({hub_sql}) h")  # noqa: S608
+    if topic_ids:
+        topic_sql = _TOPICS_SQL.format(before=pbefore, visible=visible)
+        parts.append(f"SELECT 't', t.id, t.created_at, NULL::bigint FROM ({topic_sql}) t")  # noqa: S608
+    if group_ids:
+        group_sql = _GROUPS_SQL.format(before=before, muted_topics=muted)
+        parts.append(f"SELECT 'g', g.id, g.created_at, NULL::bigint FROM ({group_sql}) g")  # noqa: S608
+    union = "\nUNION ALL\n".join(f"({part})" for part in parts)
+    found = _Sources(hubs=[], inbox=[], inbox_last=None, inbox_read=0, topics=[], groups=[])
+    rows = rows_with_settings(union, params, {"enable_bitmapscan": "off"})
+    for src, pk, at, extra in rows:
+        if src == "i":
+            found.inbox.append((pk, at, extra))
+        elif src == "e":
+            found.inbox_last, found.inbox_read = Cursor(at, pk), int(extra)
+        elif src == "h":
+            found.hubs.append((pk, at))
+        elif src == "t":
+            found.topics.append((pk, at))
+        else:
+            found.groups.append((pk, at))
+    return found
+
+
 def home_feed(
     *, viewer: Any, cursor: Cursor | None = None, size: int = DEFAULT_FEED_SIZE
 ) -> FeedPage:
@@ -469,19 +723,20 @@ def home_feed(
     """
     from django.db import connection
 
-    from rounds.community.selectors import member_group_ids
-
     size = clamp_size(size)
-    mutes = mutes_of(viewer)
-    connected, followed = feed_ties(viewer)
-    people = ({viewer.pk} | connected | followed) - mutes.members - blocked_ids(viewer)
-    topic_ids = (
-        set(Topic.objects.filter(follows__user_id=viewer.pk).values_list("id", flat=True))
-        - mutes.topics
-    )
-    group_ids = list(member_group_ids(viewer))
-    visible = _mute_filter(posts_visible_to(viewer), viewer, mutes)
-    base = visible.filter(_before(cursor))
+    context = feed_context(viewer)
+    mutes, connected, followed = context.mutes, context.connected, context.followed
+    people = ({viewer.pk} | connected | followed) - mutes.members - context.blocked
+    topic_ids = context.topic_ids - mutes.topics
+    groups = context.groups
+    group_ids = [group_id for group_id, _, _ in groups]
+
+    def visible() -> QuerySet[Post]:  # built only by the paths that use the ORM rule
+        return _mute_filter(posts_visible_to(viewer), viewer, mutes)
+
+    def base() -> QuerySet[Post]:
+        return visible().filter(_before(cursor))
+
     # each source gives the (id, created_at) of its newest size + 1 posts below the cursor;
     # only the page's posts are then loaded (one query)
     limit = size + 1
@@ -495,15 +750,45 @@ def home_feed(
         "limit": limit,
         "muted_topics": mutes.topics,
     }
-    if USE_INBOX:
+    one_statement = (
+        postgresql and USE_INBOX and ONE_STATEMENT_SOURCES and GROUP_SOURCE_PLAN == "lateral"
+    )
+    if one_statement:
+        hubs = people & hub_ids()
+        read_people = people - hubs
+        window = limit * 2 * MAX_INBOX_BATCHES
+        read = _sources_in_one_statement(
+            viewer=viewer,
+            cursor=cursor,
+            limit=limit,
+            window=window,
+            hubs=hubs,
+            authors=read_people,
+            connected=connected,
+            group_ids=group_ids,
+            topic_ids=topic_ids,
+            blocked=context.blocked,
+            mutes=mutes,
+        )
+        inboxed = sorted(
+            ((pk, at) for pk, at, author in read.inbox if author in read_people),
+            key=lambda key: (key[1], key[0]),
+            reverse=True,
+        )
+        sources = [read.hubs, inboxed[:limit], read.topics, read.groups]
+        if len(inboxed) >= limit:
+            read_people = set()
+        elif read.inbox_last is not None:
+            read_from = read.inbox_last
+    elif USE_INBOX:
         hubs = people & hub_ids()
         if hubs and postgresql:
             sources.append(_people_newest_ids(people=hubs, cursor=cursor, **lateral))
         elif hubs:
-            sources.append(_keys(base.filter(author_id__in=hubs, group__isnull=True), limit))
+            sources.append(_keys(base().filter(author_id__in=hubs, group__isnull=True), limit))
         read_people = people - hubs
         inboxed, read_from, complete = _inbox_source(
-            viewer=viewer, base=base, cursor=cursor, need=limit, authors=read_people
+            viewer=viewer, base=base(), cursor=cursor, need=limit, authors=read_people
         )
         sources.append(inboxed)
         if complete:
@@ -513,12 +798,14 @@ def home_feed(
         if postgresql and PEOPLE_SOURCE_PLAN == "lateral":
             sources.append(_people_newest_ids(people=read_people, cursor=read_from, **lateral))
         else:
-            older = visible.filter(_before(read_from), group__isnull=True)
+            older = visible().filter(_before(read_from), group__isnull=True)
             sources.append(_keys(older.filter(author_id__in=read_people), limit))
-    if topic_ids:
+    if topic_ids and not one_statement:
         linked = PostTopic.objects.filter(topic_id__in=topic_ids).values("post_id")
-        sources.append(_keys(base.filter(id__in=linked), limit))
-    if group_ids and postgresql and GROUP_SOURCE_PLAN == "lateral":
+        sources.append(_keys(base().filter(id__in=linked), limit))
+    if one_statement:
+        pass  # the groups were read with the other sources
+    elif group_ids and postgresql and GROUP_SOURCE_PLAN == "lateral":
         excluded = mutes.members | blocked_ids(viewer)
         sources.append(
             _group_newest_ids(
@@ -531,7 +818,7 @@ def home_feed(
             )
         )
     elif group_ids:
-        sources.append(_keys(base.filter(group_id__in=group_ids), limit))
+        sources.append(_keys(base().filter(group_id__in=group_ids), limit))
     merged: dict[int, datetime] = {}
     for source in sources:
         for pk, at in source[:limit]:
@@ -552,7 +839,11 @@ def home_feed(
         decorate(viewer, fallback)
     decorate(viewer, items)
     return FeedPage(
-        items=items, next_cursor=next_cursor, fallback=fallback, has_sources=has_sources
+        items=items,
+        next_cursor=next_cursor,
+        fallback=fallback,
+        has_sources=has_sources,
+        groups=groups,
     )
 
 
@@ -619,6 +910,35 @@ def bookmarks_page(
     )
 
 
+_MARKS_SQL = f"""
+SELECT post_id, TRUE FROM {Like._meta.db_table}
+WHERE user_id = %(viewer)s AND post_id = ANY(%(ids)s::bigint[])
+UNION ALL
+SELECT post_id, FALSE FROM {Bookmark._meta.db_table}
+WHERE user_id = %(viewer)s AND post_id = ANY(%(ids)s::bigint[])
+"""  # noqa: S608 - table names from the models, values bound
+
+
+def _viewer_marks(viewer: Any, ids: list[int]) -> tuple[set[int], set[int]]:
+    """(liked, bookmarked) among ``ids`` for ``viewer``: on PostgreSQL one prepared statement
+    (constant text), elsewhere two ORM reads."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        liked = Like.objects.filter(user_id=viewer.pk, post_id__in=ids)
+        marked = Bookmark.objects.filter(user_id=viewer.pk, post_id__in=ids)
+        return (
+            set(liked.values_list("post_id", flat=True)),
+            set(marked.values_list("post_id", flat=True)),
+        )
+    from rounds.core.compiled import prepared_cursor
+
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(_MARKS_SQL, {"viewer": viewer.pk, "ids": _array(ids)})
+        rows = cursor.fetchall()
+    return {pk for pk, like in rows if like}, {pk for pk, like in rows if not like}
+
+
 def decorate(viewer: Any, posts: list[Post]) -> list[Post]:
     """Attach what a post card shows for ``viewer`` in a constant number of queries:
     ``viewer_liked``, ``viewer_bookmarked``, ``shown_original`` (the repost's original when the
@@ -631,16 +951,7 @@ def decorate(viewer: Any, posts: list[Post]) -> list[Post]:
     liked: set[int] = set()
     marked: set[int] = set()
     if _member(viewer):
-        liked = set(
-            Like.objects.filter(user_id=viewer.pk, post_id__in=ids).values_list(
-                "post_id", flat=True
-            )
-        )
-        marked = set(
-            Bookmark.objects.filter(user_id=viewer.pk, post_id__in=ids).values_list(
-                "post_id", flat=True
-            )
-        )
+        liked, marked = _viewer_marks(viewer, ids)
     original_ids = {post.repost_of_id for post in posts if post.repost_of_id}
     originals: dict[int, Post] = {}
     if original_ids:
@@ -762,12 +1073,16 @@ def discussions(
     """Recent threads in the groups where the viewer is an active member (so only groups
     they may read), by latest activity, keyset-paginated on ``(last_activity_at, id)``;
     hidden/removed threads (but the viewer's own) and threads by members blocked either way
-    or muted are left out, as in the forums. One index range per group
-    (``thread_group_activity_idx``) merged by the database."""
+    or muted are left out, as in the forums. On PostgreSQL read per group and pin state
+    (``_discussions_per_group``)."""
+    from django.db import connection
+
     from rounds.community.models import Thread
     from rounds.community.selectors import member_group_ids, visible_content_q
 
     size = clamp_size(size)
+    if connection.vendor == "postgresql" and _member(viewer):
+        return _discussions_per_group(viewer=viewer, cursor=cursor, size=size)
     qs = (
         Thread.objects.filter(visible_content_q(viewer), group_id__in=member_group_ids(viewer))
         .filter(_before(cursor, at="last_activity_at"))
@@ -781,6 +1096,62 @@ def discussions(
     items = rows[:size]
     next_cursor = (
         Cursor(items[-1].last_activity_at, items[-1].pk).encode() if len(rows) > size else None
+    )
+    return DiscussionPage(items=items, next_cursor=next_cursor)
+
+
+_DISCUSSIONS_SQL = """
+SELECT t.id, t.last_activity_at FROM (
+    SELECT m.group_id FROM community_groupmembership m
+    WHERE m.user_id = %(viewer)s AND m.state = 'active'
+) g
+CROSS JOIN (VALUES (TRUE), (FALSE)) AS pin(v)
+CROSS JOIN LATERAL (
+    SELECT t.id, t.last_activity_at FROM community_thread t
+    WHERE t.group_id = g.group_id AND t.pinned = pin.v {before}
+      AND (t.author_id IS NULL OR t.author_id <> ALL(%(muted)s::bigint[]))
+      AND ((t.moderation_state = 'visible'
+            AND (t.author_id IS NULL OR t.author_id <> ALL(%(blocked)s::bigint[])))
+           OR t.author_id = %(viewer)s)
+    ORDER BY t.last_activity_at DESC, t.id DESC
+    LIMIT %(limit)s
+) t
+ORDER BY t.last_activity_at DESC, t.id DESC
+LIMIT %(limit)s
+"""
+
+
+def _discussions_per_group(*, viewer: Any, cursor: Cursor | None, size: int) -> DiscussionPage:
+    """``discussions`` on PostgreSQL: the newest ``size + 1`` threads of each of the member's
+    groups and pin state, read from ``thread_group_activity_idx`` (group, -pinned,
+    -last_activity_at, -id) and merged, then only the page's threads loaded. The ORM's one
+    query walked ``thread_activity_idx`` across every group's threads checking membership
+    (2,246 threads, 5.3 ms, for the demo member); the same rules, spelled out (tested with
+    the ORM's on SQLite by the same tests)."""
+    from rounds.community.models import Thread
+
+    params: dict[str, Any] = {
+        "viewer": viewer.pk,
+        "limit": size + 1,
+        "muted": _array(mutes_of(viewer).members),
+        "blocked": _array(blocked_ids(viewer)),
+    }
+    before = ""
+    if cursor is not None:
+        before = (
+            "AND (t.last_activity_at < %(at)s OR (t.last_activity_at = %(at)s AND t.id < %(id)s))"
+        )
+        params.update(at=cursor.at, id=cursor.id)
+    keys = rows_with_settings(
+        _DISCUSSIONS_SQL.format(before=before), params, {"enable_bitmapscan": "off"}
+    )
+    page = [pk for pk, _ in keys[:size]]
+    loaded = Thread.objects.select_related("group", "author__profile").in_bulk(page)
+    items = [loaded[pk] for pk in page if pk in loaded]
+    next_cursor = (
+        Cursor(items[-1].last_activity_at, items[-1].pk).encode()
+        if len(keys) > size and items
+        else None
     )
     return DiscussionPage(items=items, next_cursor=next_cursor)
 
@@ -811,12 +1182,44 @@ def search_posts(
     muted = mutes_of(viewer).members
     if muted:
         qs = qs.exclude(author_id__in=muted)
-    if connection.vendor == "postgresql":
-        qs = qs.filter(search_vector=SearchQuery(query, search_type="websearch", config="english"))
+    if connection.vendor != "postgresql":
+        rows = list(qs.filter(body__icontains=query)[: size + 1])
+        items, more = rows[:size], len(rows) > size
     else:
-        qs = qs.filter(body__icontains=query)
-    rows = list(qs[: size + 1])
-    items = rows[:size]
+        # The page's ids first (without parallel workers: their start-up was most of a rare
+        # word's 5 ms), then only those posts with their authors and groups.
+        found = qs.filter(
+            search_vector=SearchQuery(query, search_type="websearch", config="english")
+        ).values_list("id", "created_at")[: size + 1]
+        sql, params = found.query.get_compiler(using=found.db).as_sql()
+        keys = rows_with_settings(sql, params, {"max_parallel_workers_per_gather": "0"})
+        page = [pk for pk, _ in keys[:size]]
+        loaded = Post.objects.select_related("author__profile", "group").in_bulk(page)
+        items, more = [loaded[pk] for pk in page if pk in loaded], len(keys) > size
     decorate(viewer, items)
-    next_cursor = Cursor(items[-1].created_at, items[-1].pk).encode() if len(rows) > size else None
+    next_cursor = Cursor(items[-1].created_at, items[-1].pk).encode() if more and items else None
     return FeedPage(items=items, next_cursor=next_cursor)
+
+
+def rows_with_settings(sql: str, params: Any, settings: dict[str, str]) -> list[tuple[Any, ...]]:
+    """The rows of one SELECT run with planner ``settings`` changed for it alone, in one
+    round trip (PostgreSQL): a multi-statement string sets them locally, runs the query and
+    puts them back (for an enclosing transaction; outside one they end with the string's
+    implicit transaction). Names and values are constants of the callers, never input."""
+    from django.db import connection
+
+    names = sorted(settings)
+    save = ", ".join(
+        f"set_config('rounds.before_{n}', current_setting('{n}'), true), "
+        f"set_config('{n}', '{settings[n]}', true)"
+        for n in names
+    )
+    restore = ", ".join(
+        f"set_config('{n}', current_setting('rounds.before_{n}'), true)" for n in names
+    )
+    with connection.cursor() as db:
+        db.execute(f"SELECT {save};\n{sql};\nSELECT {restore}", params)
+        db.nextset()
+        rows = [tuple(row) for row in db.fetchall()]
+        db.nextset()
+    return rows

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rounds.community.mentions import mention_links
 from rounds.core.errors import ApplicationError, RateLimited
+from rounds.core.fragments import render_page
 from rounds.core.htmx import is_htmx
 from rounds.core.http import apply_service_errors, error_response, map_errors, require_valid_id
 from rounds.core.publishing import ACKNOWLEDGE_FIELD, is_acknowledged
@@ -31,6 +32,7 @@ from . import selectors, services
 from .access import access_comment_by_id, access_post_by_id, access_topic_by_slug
 from .forms import AUDIENCE_HELP, CommentForm, EditForm, PostForm, RepostForm
 from .models import Post
+from .stamps import page_stamps
 
 TABS = ("feed", "discussions", "bookmarks", "search")
 
@@ -58,6 +60,11 @@ def _groups_for(user: Any) -> list[tuple[str, str]]:
 
     rows = Group.objects.filter(id__in=member_group_ids(user)).order_by("name")[:200]
     return [(g.slug, g.name) for g in rows]
+
+
+def _composer_groups(rows: list[tuple[int, str, str]]) -> list[tuple[str, str]]:
+    """``_groups_for`` from the member's groups the feed read anyway ((id, slug, name))."""
+    return [(slug, name) for _, slug, name in sorted(rows, key=lambda row: (row[2], row[0]))][:200]
 
 
 def _post_form(user: Any, data: Any = None, *, cls: type[PostForm] = PostForm) -> PostForm:
@@ -104,9 +111,11 @@ def feed(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         return error_response(request, 400, exc.message)
     context: dict[str, Any] = {"tab": tab, "audience_help": AUDIENCE_HELP}
+    groups: list[tuple[str, str]] = []
     if tab == "feed":
-        context["page"] = selectors.home_feed(viewer=request.user, cursor=cursor)
-        context["form"] = _post_form(request.user)
+        page = selectors.home_feed(viewer=request.user, cursor=cursor)
+        context["page"] = page
+        groups = _composer_groups(page.groups)
     elif tab == "bookmarks":
         context["page"] = selectors.bookmarks_page(viewer=request.user, cursor=cursor)
     elif tab == "search":
@@ -117,7 +126,23 @@ def feed(request: HttpRequest) -> HttpResponse:
         context["page"] = selectors.discussions(viewer=request.user, cursor=cursor)
     if is_htmx(request) and cursor is not None:
         return _render(request, "feed/feed.html#more", context)
-    return _render(request, "feed/feed.html", context)
+
+    def full_context() -> dict[str, Any]:
+        if tab == "feed":
+            context["form"] = PostForm(groups=groups)
+        return context
+
+    # The whole page per viewer (``render_page``), under the stamps of everything it shows:
+    # each card's shown values and the viewer's state of it, the composer's groups. Which
+    # posts are on the page is decided by the uncached selector above on every request.
+    response = render_page(
+        request,
+        "feed/feed.html",
+        full_context,
+        key_parts=(tab, tuple(groups), page_stamps(context["page"])),
+    )
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @require_POST

@@ -71,8 +71,17 @@ def test_discussions_show_visible_threads_of_my_groups_only(forum):
 
 
 def test_discussions_paginate_without_duplicates_or_gaps(forum):
+    """By latest activity across groups and pinned threads, ties broken by id."""
     me, owner, *_rest, mine, _public, _banned = forum
-    made = [thread(mine, owner, f"Thread {i}", minutes_ago=i) for i in range(7)]
+    other = make_group(owner, slug="second-forum")
+    join(me, other)
+    made = [
+        thread(other if i % 3 == 0 else mine, owner, f"Thread {i}", minutes_ago=i, pinned=i == 4)
+        for i in range(6)
+    ]
+    tied = thread(mine, owner, "Tied", minutes_ago=0)
+    Thread.objects.filter(pk=tied.pk).update(last_activity_at=made[5].last_activity_at)
+    made[5:] = [tied, made[5]]  # the same time: the higher id first
     seen: list[int] = []
     cursor = None
     while True:

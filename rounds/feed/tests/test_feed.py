@@ -207,9 +207,9 @@ def test_newcomer_sees_recent_public_posts_of_their_specialty(db):
 
 
 def test_people_source_plans_agree_on_every_rule(people, monkeypatch):
-    """The per-author and per-group (LATERAL, PostgreSQL) and the IN-list people and group
-    sources give the same pages:
-    audiences (connections-only by a followee, private groups), moderation, blocks, mutes of
+    """The per-author and per-group (LATERAL, PostgreSQL; with the inbox and topics read in
+    the same statement) and the IN-list people and group sources give the same pages:
+    audiences (of followed topics' posts too), (connections-only by a followee, private groups), moderation, blocks, mutes of
     members and topics, a member deleting their account, the viewer's own hidden post, and
     paging. (On SQLite both names run the IN-list plan.)"""
     from rounds.feed import selectors
@@ -252,6 +252,14 @@ def test_people_source_plans_agree_on_every_rule(people, monkeypatch):
         (blocker, "blocker", Audience.PUBLIC, None, {}),
         (muted, "muted", Audience.PUBLIC, None, {}),
         (leaving, "leaving", Audience.PUBLIC, None, {}),
+        (stranger, "stranger on #wards", Audience.PUBLIC, None, {}),
+        (stranger, "stranger connections #wards", Audience.CONNECTIONS, None, {}),
+        (followee, "followee private group #wards", Audience.GROUP, private, {}),
+        (stranger, "#wards in an open group I did not join", Audience.GROUP, elsewhere, {}),
+        (stranger, "#wards #noise", Audience.PUBLIC, None, {}),
+        (blocker, "blocker on #wards", Audience.PUBLIC, None, {}),
+        (leaving, "leaving on #wards", Audience.PUBLIC, None, {}),
+        (stranger, "#wards removed", Audience.PUBLIC, None, {"moderation_state": "removed"}),
     ]
     for minute, (author, body, audience, group, extra) in enumerate(rows * 3):
         make_post(
@@ -262,6 +270,7 @@ def test_people_source_plans_agree_on_every_rule(people, monkeypatch):
             at=now - timedelta(minutes=minute),
             **extra,
         )
+    services.topic_follow_set(actor=me, slug="wards", following=True)
 
     def pages(plan: str) -> list[list[int]]:
         monkeypatch.setattr(selectors, "PEOPLE_SOURCE_PLAN", plan)
@@ -285,6 +294,8 @@ def test_people_source_plans_agree_on_every_rule(people, monkeypatch):
         "friend in my group",
         "my hidden",
         "my own #noise",
+        "stranger on #wards",
+        "#wards in an open group I did not join",
     }
 
 

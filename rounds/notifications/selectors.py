@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 
 from rounds.core.compiled import SENTINEL_ID, SENTINEL_TIME, CompiledShapes
 from rounds.core.errors import ValidationFailed
+from rounds.core.navigation import prefetched_rows
 
 from .models import (
     DEFAULT_DELIVERY,
@@ -385,7 +386,10 @@ def notification_item_page_for(
     using = router.db_for_read(Notification)
     shape = (bool(unread), size + 1, after is not None)
     if after is None:
-        rows = PAGE_ROWS.rows(shape, viewer_id=viewer.pk, using=using)
+        query = PAGE_ROWS.query(shape, names={"viewer_id": viewer.pk})
+        rows = prefetched_rows(query, viewer_id=viewer.pk)  # read with the account
+        if rows is None:
+            rows = query.rows(viewer_id=viewer.pk, using=using)
     else:
         rows = PAGE_ROWS.rows(
             shape, viewer_id=viewer.pk, before_at=after.created_at, before_id=after.id, using=using
@@ -416,3 +420,19 @@ def notification_item_page_for(
         last = items[-1]
         next_cursor = Cursor(created_at=last.created_at, id=last.pk).encode()
     return NotificationPage(items=items, next_cursor=next_cursor, is_first=not cursor)  # type: ignore[arg-type]
+
+
+def notification_page_prefetch(size: int) -> Any:
+    """The notifications list's ``navigation_prefetch`` (``core.navigation``): its first page
+    of ``size`` rows (everything or unread), read with the session and the account."""
+
+    rows = max(1, min(int(size), MAX_PAGE_SIZE)) + 1  # as ``notification_item_page_for``
+
+    def plan(request: Any, viewer_id: int, kwargs: Any) -> Any:
+        if request.GET.get("cursor"):
+            return None
+        unread = request.GET.get("show") == "unread"
+        query = PAGE_ROWS.query((unread, rows, False), names={"viewer_id": viewer_id})
+        return query, {"viewer_id": viewer_id}
+
+    return plan

@@ -41,6 +41,7 @@ from .models import KIND_GROUPS, Kind
 from .selectors import (
     DEFAULT_PAGE_SIZE,
     notification_item_page_for,
+    notification_page_prefetch,
     preference_rows_for,
 )
 
@@ -175,6 +176,17 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     ``?cursor=`` continues after the previous page (a malformed cursor is a 400)."""
     show = "unread" if request.GET.get("show") == "unread" else ""
     return _list_response(request, show=show, cursor=request.GET.get("cursor") or None)
+
+
+class _FirstPagePrefetch:
+    """The first page's rows, read with the account (the page size is read per request, as
+    ``_page_size`` does)."""
+
+    def __call__(self, request: HttpRequest, viewer_id: int, kwargs: Any) -> Any:
+        return notification_page_prefetch(_page_size())(request, viewer_id, kwargs)
+
+
+notification_list.navigation_prefetch = _FirstPagePrefetch()  # type: ignore[attr-defined]
 
 
 @require_GET

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from rounds.core.errors import NotFound
+from rounds.core.navigation import prefetched_rows
 
 from .models import Message, Participant
 from .selectors import visible_messages_q
@@ -92,7 +93,9 @@ def access_conversation_for_read(viewer: Any, conversation_id: int) -> Participa
     if viewer is None or not viewer.is_authenticated or not _valid_id(conversation_id):
         raise NotFound(NO_CONVERSATION)
     using = router.db_for_read(Participant)
-    rows = SEAT_ROW.rows(viewer_id=viewer.pk, conversation_id=conversation_id, using=using)
+    rows = prefetched_rows(SEAT_ROW, viewer_id=viewer.pk, conversation_id=conversation_id)
+    if rows is None:  # not read with the account (``seat_prefetch``)
+        rows = SEAT_ROW.rows(viewer_id=viewer.pk, conversation_id=conversation_id, using=using)
     if not rows:
         raise NotFound(NO_CONVERSATION)
     values = rows[0]
@@ -104,3 +107,12 @@ def access_conversation_for_read(viewer: Any, conversation_id: int) -> Participa
     )
     seat.conversation = conversation
     return seat
+
+
+def seat_prefetch(request: Any, viewer_id: int, kwargs: Any) -> Any:
+    """A conversation page's ``navigation_prefetch`` (``core.navigation``): the viewer's seat
+    and the conversation, read with the session and the account."""
+    conversation_id = kwargs.get("conversation_id")
+    if not isinstance(conversation_id, int) or not _valid_id(conversation_id):
+        return None
+    return SEAT_ROW, {"viewer_id": viewer_id, "conversation_id": conversation_id}

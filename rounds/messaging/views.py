@@ -42,7 +42,12 @@ from rounds.core.views import with_error_headers
 from rounds.profiles.access import access_profile_by_handle
 
 from . import services
-from .access import MAX_ID, access_conversation_by_id, access_conversation_for_read
+from .access import (
+    MAX_ID,
+    access_conversation_by_id,
+    access_conversation_for_read,
+    seat_prefetch,
+)
 from .forms import AddPeopleForm, ComposeForm, MessageForm, SearchForm, parse_handles
 from .models import Conversation, Message, Participant
 from .policies import (
@@ -626,6 +631,10 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     if is_htmx(request) and before is not None:
         return _fragment(request, "messaging/conversation.html#earlier", context)
     return render(request, "messaging/conversation.html", context)
+
+
+# The viewer's seat is read with the account (``core.navigation``).
+conversation.navigation_prefetch = seat_prefetch  # type: ignore[attr-defined]
 
 
 @require_GET

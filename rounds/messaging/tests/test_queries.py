@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -129,6 +130,12 @@ def test_reopening_a_read_conversation_writes_nothing(client, me, friends):
     assert any(q["sql"].startswith("UPDATE") for q in unread.captured_queries)
     assert not any(q["sql"].startswith("UPDATE") for q in read.captured_queries)
     assert len(read) < len(unread)
+    # read: the session with the account, the navigation and the viewer's seat
+    # (``navigation_prefetch``), then the page of messages and the participants
+    assert len(read) == 3, [q["sql"][:70] for q in read.captured_queries]
+    stranger = Client()
+    stranger.force_login(ProfileFactory().user)
+    assert stranger.get(address).status_code == 404  # not a participant: still nothing
 
 
 def test_poll_fragment(client, me, friends):

@@ -395,7 +395,7 @@ def run(args: argparse.Namespace) -> int:
             context[f"viewer:{name}"] = email
     print(
         f"Tier {tier.name} on {args.db} ({database_version()}), {args.workers} gunicorn workers, "
-        f"{'Redis cache and sessions' if args.redis else 'no Redis'}, "
+        f"{'Redis cache' if args.redis else 'no Redis'}, "
         f"client {client.name}, {args.rounds} rounds × {args.seconds:g} s at 1 and "
         f"{args.clients} clients. Context: {context}",
         flush=True,

@@ -306,11 +306,27 @@ def _page_rows(
     before_at: datetime | None = None,
     before_id: int | None = None,
 ) -> QuerySet[Notification]:
+    from django.db.models import Exists, OuterRef
+
+    from rounds.network.models import Block
+
     unread, limit, paged = shape
     qs = _notifications(viewer_id, unread)
     if paged:
         qs = qs.filter(Q(created_at__lt=before_at) | Q(created_at=before_at, id__lt=before_id))
-    return qs.order_by("-created_at", "-id").values_list(*PAGE_ROW_FIELDS)[:limit]
+    # Whether a block stands between the viewer and the one who caused it (either way): their
+    # face is not shown then, as it is not for a member who left Rounds.
+    blocked = Block.objects.filter(
+        Q(blocker_id=viewer_id, blocked_id=OuterRef("actor_id"))
+        | Q(blocker_id=OuterRef("actor_id"), blocked_id=viewer_id)
+    )
+    return (
+        qs.annotate(actor_blocked=Exists(blocked))
+        .order_by("-created_at", "-id")
+        .values_list(
+            *PAGE_ROW_FIELDS, "actor__is_active", "actor__deletion_scheduled", "actor_blocked"
+        )[:limit]
+    )
 
 
 def _page_sentinels(shape: tuple[bool, int, bool]) -> dict[str, Any]:
@@ -407,10 +423,16 @@ def notification_item_page_for(
         handle,
         name,
         avatar,
+        actor_active,
+        actor_leaving,
+        actor_blocked,
     ) in rows[:size]:
         actor = None
         if actor_id is not None:
-            profile = None if handle is None else ActorProfile(handle, name, _avatar_file(avatar))
+            # No face (photo, link) for a member who left Rounds or with a block either way.
+            shown = handle is not None and actor_active and not actor_leaving
+            shown = shown and not actor_blocked
+            profile = ActorProfile(handle, name, _avatar_file(avatar)) if shown else None
             actor = Actor(profile)
         items.append(
             NotificationItem(pk, kind, text, url, created_at, read_at, emailed_at, actor_id, actor)

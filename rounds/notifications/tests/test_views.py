@@ -14,6 +14,7 @@ from rounds.core.testing import executable_constructs
 from rounds.notifications.models import Delivery, Kind, Notification
 from rounds.notifications.selectors import deliveries_for
 from rounds.notifications.tests.factories import many, note
+from rounds.profiles.tests.factories import ProfileFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -365,3 +366,37 @@ def test_other_members_cannot_see_my_preferences(client, me, other_member):
     page = client.get(PREFERENCES).content.decode()
     assert me.email not in page
     assert client.get(PREFERENCES).context["groups"][1]["rows"][0]["value"] == Delivery.IMMEDIATE
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", ["blocked_by_me", "blocks_me", "deactivated", "leaving"])
+def test_no_face_of_a_blocked_or_departed_actor_on_the_list(client, change):
+    """The list shows who caused a notification by their photo or initials, but not for a
+    member with a block either way between them and the viewer, nor one who left Rounds
+    (deactivated or deleting their account); the text stays (it was written when sent)."""
+    from rounds.network.models import Block
+    from rounds.notifications.services import notify
+
+    me, actor = ProfileFactory(), ProfileFactory(display_name="Zora Quenby")
+    notify(
+        recipient_id=me.user_id,
+        kind="connection.accepted",
+        text="Zora Quenby accepted your request.",
+        actor_id=actor.user_id,
+    )
+    client.force_login(me.user)
+    url = reverse("notifications:list")
+    initials = ">ZQ<"  # the actor's initials in their avatar
+    page = client.get(url).content.decode()
+    assert initials in page and "Zora Quenby accepted" in page
+    if change == "blocked_by_me":
+        Block.objects.create(blocker=me.user, blocked=actor.user)
+    elif change == "blocks_me":
+        Block.objects.create(blocker=actor.user, blocked=me.user)
+    elif change == "deactivated":
+        type(actor.user).objects.filter(pk=actor.user_id).update(is_active=False)
+    else:
+        type(actor.user).objects.filter(pk=actor.user_id).update(deletion_scheduled=True)
+    page = client.get(url).content.decode()
+    assert "Zora Quenby accepted" in page
+    assert initials not in page

@@ -124,7 +124,9 @@ class MessageOut(Schema):
     id: int
     conversation_id: int
     sender: MemberSummaryOut | None = Field(
-        ..., description="Null once the author's account is gone."
+        ...,
+        description="Null once the author's account is gone; once they left Rounds (account "
+        'closed or being deleted) `display_name` is "Former member" and `handle` null.',
     )
     is_mine: bool
     body: str = Field(..., description="The Markdown source; empty when deleted.")
@@ -216,13 +218,33 @@ class SearchPageOut(Schema):
 # --- builders ---------------------------------------------------------------------------------
 
 
+#: A sender who left Rounds (account closed or being deleted), as the pages name them.
+FORMER_MEMBER = {
+    "handle": None,
+    "display_name": "Former member",
+    "headline": "",
+    "role": "",
+    "avatar_url": None,
+}
+
+
+def _sender_out(sender: Any, summary: Any) -> dict[str, Any] | None:
+    """A message's sender: None once the account is gone, the former-member summary (no
+    handle, photo or headline) once they left Rounds, else their summary."""
+    if sender is None:
+        return None
+    if has_left_rounds(sender):
+        return dict(FORMER_MEMBER)
+    return summary(sender)  # type: ignore[no-any-return]
+
+
 def message_out(request: HttpRequest, viewer: Any, message: Message) -> dict[str, Any]:
     """A message (``sender__profile`` loaded) as ``viewer`` sees it."""
     sender = message.sender
     return {
         "id": message.pk,
         "conversation_id": message.conversation_id,
-        "sender": member_summary_out(request, sender) if sender is not None else None,
+        "sender": _sender_out(sender, lambda user: member_summary_out(request, user)),
         "is_mine": message.sender_id == viewer.pk,
         "body": message.body,
         "body_html": str(message.html) if message.body else "",
@@ -333,7 +355,7 @@ def message_row_out(viewer_id: int, message: Any, summary: Any) -> dict[str, Any
     return {
         "id": message.pk,
         "conversation_id": message.conversation_id,
-        "sender": summary(message.sender) if message.sender is not None else None,
+        "sender": _sender_out(message.sender, summary),
         "is_mine": message.sender_id == viewer_id,
         "body": message.body,
         "body_html": str(message.html) if message.body else "",

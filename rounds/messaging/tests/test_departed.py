@@ -131,6 +131,26 @@ def test_the_api_says_why_and_refuses_to_send(ana, departed_chat):
     assert [c["you"]["can_send"] for c in listed if c["id"] == departed_chat] == [False]
 
 
+def test_the_api_no_longer_names_the_departed_sender(ana, departed_chat):
+    """The messages API (the list and the conversation's last message) names a sender who
+    left as the pages do: "Former member", no handle, headline or photo (null once purged)."""
+    api = api_as(ana)
+    messages = api.get(f"/conversations/{departed_chat}/messages").json()["items"]
+    theirs = [m for m in messages if not m["is_mine"]]
+    assert theirs
+    for message in theirs:
+        sender = message["sender"]
+        assert sender is None or (
+            sender["display_name"] == "Former member"
+            and sender["handle"] is None
+            and sender["avatar_url"] is None
+        )
+    assert "Ben Okafor" not in api.get(f"/conversations/{departed_chat}/messages").text
+    assert "Ben Okafor" not in api.get("/conversations").text
+    mine = [m for m in messages if m["is_mine"]]
+    assert mine and mine[0]["sender"]["handle"] == "ana"
+
+
 def test_a_member_scheduled_for_deletion_cannot_be_written_to_again(ana, ben):
     """Compose (page and API) treats them as absent: no conversation, no message."""
     connect(ana, ben)

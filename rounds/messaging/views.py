@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -442,7 +443,7 @@ _MESSAGE = "messaging/_message.html"
 _MESSAGE_DIGEST = template_digest(_MESSAGE, "moderation/_report_link.html")
 
 
-def messages_html(
+def message_keys(
     request: HttpRequest,
     messages: list[Any],
     *,
@@ -450,12 +451,10 @@ def messages_html(
     is_group: bool,
     names: Mapping[int, str] | None = None,
     seen: SeenMarker | None = None,
-) -> SafeString:
-    """The messages' HTML (``_message.html`` of ``message_items``) from the per-viewer cache,
-    rendered when missing. Each key holds the viewer and everything the message shows (its
-    text, kind, sender's and subject's names, its time and the viewer's time zone, deleted or
-    not, the "Seen" marker under it), so a deletion, a rename, a departure or a new reader
-    makes a new key. ``names`` as for ``message_items``."""
+) -> list[tuple[int, tuple[Any, ...]]]:
+    """Each message's cache key parts (``messages_html``): the viewer and everything the
+    message shows (its text, kind, sender's and subject's names, its time and the viewer's
+    time zone, deleted or not, the "Seen" marker under it)."""
     viewer_id: int = request.user.pk  # type: ignore[assignment]  # behind login_required
     zone = timezone.get_current_timezone_name()
 
@@ -495,6 +494,33 @@ def messages_html(
                     marker,
                 ),
             )
+        )
+    return keyed
+
+
+def messages_html(
+    request: HttpRequest,
+    messages: list[Any],
+    *,
+    conversation_id: int,
+    is_group: bool,
+    names: Mapping[int, str] | None = None,
+    seen: SeenMarker | None = None,
+    keyed: list[tuple[int, tuple[Any, ...]]] | None = None,
+) -> SafeString:
+    """The messages' HTML (``_message.html`` of ``message_items``) from the per-viewer cache,
+    rendered when missing, under ``message_keys`` (``keyed`` when the caller has them), so a
+    deletion, a rename, a departure or a new reader makes a new key. ``names`` as for
+    ``message_items``."""
+    viewer_id: int = request.user.pk  # type: ignore[assignment]  # behind login_required
+    if keyed is None:
+        keyed = message_keys(
+            request,
+            messages,
+            conversation_id=conversation_id,
+            is_group=is_group,
+            names=names,
+            seen=seen,
         )
 
     def build(missing: list[Any]) -> dict[Any, str]:
@@ -576,6 +602,35 @@ def _conversation_context(
     items = page.items
     latest = before is None
     seen = seen_marker(seats, viewer.pk, items, blocked_ids=blocked_ids) if latest else None
+    names = {s.user_id: display_name_of(s.user) for s in seats}
+    keyed = message_keys(
+        request,
+        items,
+        conversation_id=conversation.pk,
+        is_group=conversation.is_group,
+        names=names,
+        seen=seen,
+    )
+    shows_composer = form is None and not reason and not can_answer_request(seat)
+
+    # The two costliest parts are rendered when the template reaches them (a template calls
+    # a callable), so a page rendered for the page cache keeps their CSRF placeholders.
+    @cache
+    def items_html() -> SafeString:
+        return messages_html(
+            request,
+            items,
+            conversation_id=conversation.pk,
+            is_group=conversation.is_group,
+            names=names,
+            seen=seen,
+            keyed=keyed,
+        )
+
+    @cache
+    def composer() -> SafeString | None:
+        return composer_html(request, conversation, other_handle) if shows_composer else None
+
     return {
         "seat": seat,
         "conversation": conversation,
@@ -585,23 +640,16 @@ def _conversation_context(
         "left_rounds": [o for o in others if o.status != Status.LEFT and has_left_rounds(o.user)],
         "blocked_ids": blocked_ids,
         "items": items,
-        "items_html": messages_html(
-            request,
-            items,
-            conversation_id=conversation.pk,
-            is_group=conversation.is_group,
-            names={s.user_id: display_name_of(s.user) for s in seats},
-            seen=seen,
-        ),
+        "items_html": items_html,
+        "message_keys": keyed,
         "page": page,
         "before": before,
         "is_latest": latest,
         "last_id": items[-1].pk if items else (seat.history_end_id or 0),
         "read_only_reason": reason,
         "form": form or MessageForm(to_handle=other_handle),
-        "composer_html": composer_html(request, conversation, other_handle)
-        if form is None and not reason and not can_answer_request(seat)
-        else None,
+        "composer_html": composer,
+        "shows_composer": shows_composer,
         "seen": seen,
         "can_leave": can_leave(seat, conversation),
         "can_add_people": can_add_people(seat, conversation),
@@ -630,7 +678,70 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     context = _conversation_context(request, seat, page, before=before)
     if is_htmx(request) and before is not None:
         return _fragment(request, "messaging/conversation.html#earlier", context)
-    return render(request, "messaging/conversation.html", context)
+    # The whole page per viewer (``render_page``), under everything it shows.
+    return render_page(
+        request,
+        "messaging/conversation.html",
+        lambda: context,
+        key_parts=_conversation_key(context),
+    )
+
+
+def _member_key(user: Any) -> tuple[Any, ...] | None:
+    if user is None:
+        return None
+    profile = getattr(user, "profile", None)
+    face = None
+    if profile is not None:
+        avatar = getattr(profile, "avatar", None)
+        face = (
+            profile.handle,
+            profile.display_name,
+            getattr(profile, "headline", ""),
+            avatar.name if avatar else "",
+        )
+    return (user.pk, user.is_active, getattr(user, "deletion_scheduled", False), face)
+
+
+def _conversation_key(context: dict[str, Any]) -> tuple[Any, ...]:
+    """The conversation page's cache key parts: the viewer's seat and the conversation (every
+    column), each other participant as shown (status, read marker, name, handle and photo,
+    active or leaving, blocked either way, connected), what the page says of them (title,
+    read-only reason, rights), its paging and its messages' keys (``message_keys``: each
+    message's text, names, time, deletion and "Seen" marker)."""
+    seat, conversation, page = context["seat"], context["conversation"], context["page"]
+    seats = tuple(
+        (
+            other.user_id,
+            other.status,
+            other.last_read_message_id,
+            _member_key(other.user),
+            other.blocked,
+            other.connected,
+        )
+        for group in ("present", "departed", "left_rounds")
+        for other in context[group]
+    )
+    return (
+        "dm-conversation/1",
+        tuple(getattr(seat, f.attname) for f in Participant._meta.concrete_fields),
+        tuple(getattr(conversation, f.attname) for f in Conversation._meta.concrete_fields),
+        seats,
+        context["title"],
+        context["other_handle"],
+        context["read_only_reason"],
+        context["can_leave"],
+        context["can_add_people"],
+        context["can_answer"],
+        context["is_latest"],
+        bool(context["items"]),
+        page.has_more,
+        page.next_cursor,
+        context["last_id"],
+        context["poll_seconds"],
+        tuple(parts for _, parts in context["message_keys"]),
+        context["shows_composer"],
+    )
 
 
 # The viewer's seat is read with the account (``core.navigation``).

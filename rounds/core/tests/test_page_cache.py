@@ -168,7 +168,7 @@ def test_warm_profile_page_queries(member_client, other_member):
     assert len(queries) == 1, [q["sql"][:80] for q in queries]
 
 
-@pytest.mark.parametrize("kind", ["notifications", "due"])
+@pytest.mark.parametrize("kind", ["notifications", "due", "conversation"])
 def test_cached_item_forms_carry_each_sessions_own_token(member, other_member, kind):
     """Pages whose items come from the per-viewer item cache: the page cached for one session
     of the member must not hold that session's CSRF token. A second session of the same
@@ -186,9 +186,15 @@ def test_cached_item_forms_carry_each_sessions_own_token(member, other_member, k
             actor_id=other_member.user.pk,
         )
         url = reverse("notifications:list")
-    else:
+    elif kind == "due":
         age(add_contact(member.user, "Priya Raman"), days=400)
         url = reverse("contacts:due")
+    else:  # the messages and the composer are rendered as the page is cached
+        from rounds.messaging.tests.factories import start
+
+        connect(member.user, other_member.user)
+        first = start(other_member.user, member.user, body="Coffee after rounds?")
+        url = reverse("messaging:conversation", args=[first.conversation_id])
     sessions = []
     for _ in range(2):
         client = Client(enforce_csrf_checks=True)

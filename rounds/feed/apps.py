@@ -1,7 +1,26 @@
+from typing import Any
+
 from django.apps import AppConfig
+
+
+def _account_saved(sender: Any, update_fields: Any = None, **kwargs: Any) -> None:
+    """A scheduled account deletion cancelled brings the member's posts back into every feed
+    that hid them: forget the kept home feed pages (``feedcache``)."""
+    if update_fields is not None and "deletion_scheduled" in update_fields:
+        from .feedcache import bump_epoch
+
+        bump_epoch()
 
 
 class FeedConfig(AppConfig):
     name = "rounds.feed"
     label = "feed"
     verbose_name = "Feed"
+
+    def ready(self) -> None:
+        from django.conf import settings
+        from django.db.models.signals import post_save
+
+        post_save.connect(
+            _account_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="feed.account_saved"
+        )

@@ -117,6 +117,11 @@ def erase_member_data(user: Any, *, anonymise: bool = False) -> None:
     handle, e-mail, phone and NPI become "Former member", moderators' reasons about them are
     cleared, and the edit history (earlier versions) is deleted.
     """
+    from .feedcache import bump_epoch
+
+    # Kept posts come back as "Former member" (hidden while the deletion was scheduled):
+    # every kept home feed page is worked out again (``feedcache``).
+    bump_epoch()
     liked = (
         Like.objects.filter(user=user).exclude(post__author=user).values_list("post_id", flat=True)
     )

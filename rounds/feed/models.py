@@ -257,6 +257,27 @@ class InboxEntry(models.Model):
         return f"Post {self.post_id} in {self.member_id}'s inbox"
 
 
+class SourceChanges(models.Model):
+    """How many times the posts of a home-feed source changed: a group (``kind`` "g",
+    ``ref`` the group's id) or a topic ("t", the topic's id). Raised in the same transaction as
+    every post written to, edited in or deleted from the source (``services.note_source_changes``),
+    so a reader that sees the new count also sees the change. The home feed's page cache
+    (``feedcache``) keys each page on the sum over the member's groups and topics: it only grows,
+    so any change in any of them gives a new key. No row means no change yet (0)."""
+
+    kind = models.CharField(max_length=1)
+    ref = models.BigIntegerField()
+    changes = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "ref"], name="sourcechanges_unique_source")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}{self.ref}: {self.changes} changes"
+
+
 class Mute(models.Model):
     """``user`` mutes a member or a topic (exactly one): their posts leave ``user``'s feed.
     Private: the muted member is never told."""
@@ -304,6 +325,7 @@ __all__ = [
     "Post",
     "PostRevision",
     "PostTopic",
+    "SourceChanges",
     "Topic",
     "TopicFollow",
 ]

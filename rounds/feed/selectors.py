@@ -251,13 +251,17 @@ class FeedContext:
     mutes: Mutes
     topic_ids: set[int]
     groups: list[tuple[int, str, str]]
+    #: What the page cache keys on (``feedcache``; PostgreSQL only, None elsewhere).
+    fingerprint: str | None = None
+    #: The kept page's posts as read with the context (``feedcache.kept_posts_sql``).
+    kept_rows: list[Any] | None = None
 
 
 def _context_sql() -> str:
     from rounds.community.models import Group, GroupMembership
     from rounds.network.models import Block, Connection, Follow
 
-    from .models import TopicFollow
+    from .models import InboxEntry, SourceChanges, TopicFollow
 
     member = (
         f"FROM {GroupMembership._meta.db_table} m JOIN {Group._meta.db_table} g"
@@ -278,14 +282,32 @@ SELECT
   ARRAY(SELECT topic_id FROM {TopicFollow._meta.db_table} WHERE user_id = %(viewer)s),
   ARRAY(SELECT m.group_id {member} ORDER BY m.group_id),
   ARRAY(SELECT g.slug {member} ORDER BY m.group_id),
-  ARRAY(SELECT g.name {member} ORDER BY m.group_id)
+  ARRAY(SELECT g.name {member} ORDER BY m.group_id),
+  (SELECT ARRAY[count(*), coalesce(sum(post_id), 0)]::bigint[] FROM {InboxEntry._meta.db_table}
+   WHERE member_id = %(viewer)s),
+  (SELECT coalesce(sum(changes), 0)::bigint FROM {SourceChanges._meta.db_table}
+   WHERE (kind = 'g' AND ref IN (SELECT m.group_id {member}))
+      OR (kind = 't' AND ref IN (
+          SELECT topic_id FROM {TopicFollow._meta.db_table} WHERE user_id = %(viewer)s
+          UNION ALL SELECT topic_id FROM {Mute._meta.db_table}
+          WHERE user_id = %(viewer)s AND topic_id IS NOT NULL))),
+  ARRAY(SELECT h.id FROM unnest(%(hubs)s::bigint[]) AS a(id)
+        CROSS JOIN LATERAL (
+            SELECT p.id FROM {Post._meta.db_table} p WHERE p.author_id = a.id
+            ORDER BY p.created_at DESC, p.id DESC LIMIT 1) h
+        WHERE a.id = %(viewer)s
+           OR EXISTS (SELECT 1 FROM {Connection._meta.db_table} c
+                      WHERE c.owner_id = %(viewer)s AND c.other_id = a.id)
+           OR EXISTS (SELECT 1 FROM {Follow._meta.db_table} f
+                      WHERE f.follower_id = %(viewer)s AND f.followee_id = a.id)
+        ORDER BY a.id)
 """  # noqa: S608 - table names from the models, values bound
 
 
 _CONTEXT_SQL: list[str] = []
 
 
-def feed_context(viewer: Any) -> FeedContext:
+def feed_context(viewer: Any, *, kept_ids: list[int] | None = None) -> FeedContext:
     """The member's ``FeedContext``: on PostgreSQL one prepared statement (constant text)
     instead of six queries; elsewhere the ORM reads (the same rules: ``feed_ties``,
     ``blocked_ids``, ``mutes_of``, topic follows, ``member_groups``). The blocks are kept on
@@ -309,12 +331,22 @@ def feed_context(viewer: Any) -> FeedContext:
         )
     from rounds.core.compiled import prepared_cursor
 
+    from . import feedcache
+
     if not _CONTEXT_SQL:
         _CONTEXT_SQL.append(_context_sql())
+        _CONTEXT_SQL.append(_CONTEXT_SQL[0].rstrip() + ",\n" + feedcache.kept_posts_sql())
+    hubs = _array(hub_ids())
+    params = {"viewer": viewer.pk, "cap": MAX_SOURCE_PEOPLE, "hubs": hubs}
+    if kept_ids is not None:
+        params["ids"] = _array(kept_ids)
     with prepared_cursor(connection) as cursor:
-        cursor.execute(_CONTEXT_SQL[0], {"viewer": viewer.pk, "cap": MAX_SOURCE_PEOPLE})
+        cursor.execute(_CONTEXT_SQL[0 if kept_ids is None else 1], params)
         row = cursor.fetchone()
-    conn, fol, blk, muted_members, muted_topics, topics, group_ids, slugs, names = row
+    kept_rows = None
+    if kept_ids is not None:
+        row, kept_rows = row[:-1], row[-1] or []
+    conn, fol, blk, muted_members, muted_topics, topics, group_ids, slugs, names = row[:9]
     blocked = set(blk) - {viewer.pk}
     viewer._community_blocked_ids = blocked
     return FeedContext(
@@ -324,6 +356,8 @@ def feed_context(viewer: Any) -> FeedContext:
         mutes=Mutes(members=set(muted_members), topics=set(muted_topics)),
         topic_ids=set(topics),
         groups=list(zip(group_ids, slugs, names, strict=True)),
+        fingerprint=feedcache.fingerprint((*row, hubs)),
+        kept_rows=kept_rows,
     )
 
 
@@ -491,7 +525,8 @@ HUB_CACHE_SECONDS = 300
 #: The people source reads the inbox (fan-out on write) when True; the read-time merge
 #: (``PEOPLE_SOURCE_PLAN``) otherwise, and below what the inbox holds.
 USE_INBOX = True
-#: At most this many inbox batches per page before the read-time merge takes over.
+#: The inbox window a page reads is ``(size + 1) × 2 × MAX_INBOX_BATCHES`` entries; when it
+#: holds too few admitted posts, the read-time merge takes over below it.
 MAX_INBOX_BATCHES = 4
 
 
@@ -530,28 +565,27 @@ def _inbox_source(
 
     found: list[Key] = []
     position = cursor
-    batch = need * 2
-    for _ in range(MAX_INBOX_BATCHES):
-        entries = list(
-            InboxEntry.objects.filter(
-                _before(position, at="created_at", ident="post_id"), member_id=viewer.pk
-            )
-            .order_by("-created_at", "-post_id")
-            .values_list("post_id", "created_at")[:batch]
+    # one window of entries, as the one-statement read on PostgreSQL: two queries whatever
+    # the inbox holds (a loop of batches made the page's query count depend on the data)
+    window = need * 2 * MAX_INBOX_BATCHES
+    entries = list(
+        InboxEntry.objects.filter(
+            _before(position, at="created_at", ident="post_id"), member_id=viewer.pk
         )
-        if entries:
-            rows = base.filter(id__in=[post_id for post_id, _ in entries]).order_by()
-            found += [
-                (pk, at)
-                for pk, at, author in rows.values_list("id", "created_at", "author_id")
-                if author in authors
-            ]
-            position = Cursor(entries[-1][1], entries[-1][0])
-        if len(found) >= need:
-            found.sort(key=lambda key: (key[1], key[0]), reverse=True)
-            return found[:need], position, True
-        if len(entries) < batch:
-            break
+        .order_by("-created_at", "-post_id")
+        .values_list("post_id", "created_at")[:window]
+    )
+    if entries:
+        rows = base.filter(id__in=[post_id for post_id, _ in entries]).order_by()
+        found += [
+            (pk, at)
+            for pk, at, author in rows.values_list("id", "created_at", "author_id")
+            if author in authors
+        ]
+        position = Cursor(entries[-1][1], entries[-1][0])
+    found.sort(key=lambda key: (key[1], key[0]), reverse=True)
+    if len(found) >= need:
+        return found[:need], position, True
     return found, position, False
 
 
@@ -723,13 +757,26 @@ def home_feed(
     """
     from django.db import connection
 
+    from . import feedcache
+
     size = clamp_size(size)
-    context = feed_context(viewer)
+    # PostgreSQL: the page kept for this member and cursor, if any, is read first, so that its
+    # posts come with the member's context and its fingerprint (one statement)
+    kept = feedcache.read(viewer.pk, cursor, size) if connection.vendor == "postgresql" else None
+    context = feed_context(viewer, kept_ids=kept.ids if kept is not None else None)
     mutes, connected, followed = context.mutes, context.connected, context.followed
     people = ({viewer.pk} | connected | followed) - mutes.members - context.blocked
     topic_ids = context.topic_ids - mutes.topics
     groups = context.groups
     group_ids = [group_id for group_id, _, _ in groups]
+    has_sources = len(people) > 1 or bool(topic_ids) or bool(group_ids)
+    if kept is not None and kept.ids is not None and kept.fingerprint == context.fingerprint:
+        shown = feedcache.kept_posts(viewer.pk, kept.ids, context)
+        if shown is not None:
+            decorate(viewer, shown, marks=feedcache.kept_marks(shown))
+            return FeedPage(
+                items=shown, next_cursor=kept.next_cursor, has_sources=has_sources, groups=groups
+            )
 
     def visible() -> QuerySet[Post]:  # built only by the paths that use the ORM rule
         return _mute_filter(posts_visible_to(viewer), viewer, mutes)
@@ -832,11 +879,20 @@ def home_feed(
         if len(ordered) > size and items
         else None
     )
-    has_sources = len(people) > 1 or bool(topic_ids) or bool(group_ids)
     fallback: list[Post] = []
     if cursor is None and len(items) < 3 and not has_sources:
         fallback = newcomer_fallback(viewer=viewer, mutes=mutes)
         decorate(viewer, fallback)
+    elif kept is not None and context.fingerprint is not None:  # fingerprint before the sources
+        feedcache.store(
+            viewer.pk,
+            cursor,
+            size,
+            context.fingerprint,
+            kept.epoch,
+            [post.pk for post in items],
+            next_cursor,
+        )
     decorate(viewer, items)
     return FeedPage(
         items=items,
@@ -939,7 +995,9 @@ def _viewer_marks(viewer: Any, ids: list[int]) -> tuple[set[int], set[int]]:
     return {pk for pk, like in rows if like}, {pk for pk, like in rows if not like}
 
 
-def decorate(viewer: Any, posts: list[Post]) -> list[Post]:
+def decorate(
+    viewer: Any, posts: list[Post], *, marks: tuple[set[int], set[int]] | None = None
+) -> list[Post]:
     """Attach what a post card shows for ``viewer`` in a constant number of queries:
     ``viewer_liked``, ``viewer_bookmarked``, ``shown_original`` (the repost's original when the
     viewer may see it; None otherwise), ``is_own`` and ``mention_links`` (``{handle: profile
@@ -950,7 +1008,9 @@ def decorate(viewer: Any, posts: list[Post]) -> list[Post]:
     ids = [post.pk for post in posts]
     liked: set[int] = set()
     marked: set[int] = set()
-    if _member(viewer):
+    if marks is not None:  # read with the posts (``feedcache.kept_posts_sql``)
+        liked, marked = marks
+    elif _member(viewer):
         liked, marked = _viewer_marks(viewer, ids)
     original_ids = {post.repost_of_id for post in posts if post.repost_of_id}
     originals: dict[int, Post] = {}

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 
 from rounds.accounts.policies import ensure_not_leaving
@@ -53,7 +52,10 @@ COMMENT_PATH = publishing_path(
 
 
 def post_url(post: Post | int) -> str:
-    return reverse("feed:post", args=[post if isinstance(post, int) else post.pk])
+    """The post's page (``reverse`` once per process: the feed API gives one per post)."""
+    from rounds.core.templatetags.ids import id_url_of
+
+    return id_url_of("feed:post", post if isinstance(post, int) else post.pk)
 
 
 def _display_name(user: Any) -> str:
@@ -177,22 +179,49 @@ def _notify_mentions(
         notify(recipient_id=user_id, kind=Kind.MENTION, text=text, url=url, actor_id=actor.pk)
 
 
-def _link_topics(post: Post) -> None:
-    """Record the post's #topics (creating new topics), replacing earlier links."""
+def _link_topics(post: Post, *, earlier: set[int] | None = None) -> set[int]:
+    """Record the post's #topics (creating new topics), replacing earlier links; returns the
+    ids of the topics linked now, with ``earlier`` (the links before an edit) added."""
     names = dict(list(topic_names(post.body).items())[:MAX_TOPICS_PER_POST])
-    PostTopic.objects.filter(post=post).exclude(topic__slug__in=list(names)).delete()
+    if earlier:
+        PostTopic.objects.filter(post=post).exclude(topic__slug__in=list(names)).delete()
+    touched = set(earlier or ())
     if not names:
-        return
+        return touched
     Topic.objects.bulk_create(
         [Topic(slug=slug, name=name) for slug, name in names.items()], ignore_conflicts=True
     )
+    topics = list(Topic.objects.filter(slug__in=list(names)))
     PostTopic.objects.bulk_create(
-        [
-            PostTopic(post=post, topic=topic, created_at=post.created_at)
-            for topic in Topic.objects.filter(slug__in=list(names))
-        ],
+        [PostTopic(post=post, topic=topic, created_at=post.created_at) for topic in topics],
         ignore_conflicts=True,
     )
+    return touched | {topic.pk for topic in topics}
+
+
+_SOURCE_CHANGES_SQL = """
+INSERT INTO feed_sourcechanges (kind, ref, changes) VALUES {rows}
+ON CONFLICT (kind, ref) DO UPDATE SET changes = feed_sourcechanges.changes + 1
+"""
+
+
+def note_source_changes(*, group_id: int | None, topic_ids: set[int]) -> None:
+    """Count one change of the posts of group ``group_id`` and of each topic of ``topic_ids``
+    (``SourceChanges``), in the caller's transaction: the home feed's page cache keys on these
+    counts (``feedcache``). One statement; rows in a fixed order, so two writers never wait on
+    each other's rows crosswise."""
+    from django.db import connection
+
+    sources = sorted(
+        ([("g", int(group_id))] if group_id else []) + [("t", int(t)) for t in topic_ids]
+    )
+    if not sources:
+        return
+    rows = ", ".join(["(%s, %s, 1)"] * len(sources))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SOURCE_CHANGES_SQL.format(rows=rows), [v for source in sources for v in source]
+        )
 
 
 #: Inbox entries kept per member by ``inbox_trim`` (older posts are read at read time).
@@ -379,7 +408,7 @@ def post_create(
             is_repost=original is not None,
             created_at=timezone.now(),
         )
-        _link_topics(post)
+        note_source_changes(group_id=post.group_id, topic_ids=_link_topics(post))
         _notify_mentions(
             actor=actor,
             post=post,
@@ -427,7 +456,9 @@ def post_edit(*, actor: Any, post_id: int, body: Any, acknowledge_warnings: bool
         post.body = text
         post.edited_at = timezone.now()
         post.save(update_fields=["body", "edited_at", "updated_at"])
-        _link_topics(post)
+        earlier = set(PostTopic.objects.filter(post=post).values_list("topic_id", flat=True))
+        topics = _link_topics(post, earlier=earlier)
+        note_source_changes(group_id=post.group_id, topic_ids=topics)
         _notify_mentions(actor=actor, post=post, handles=added, url=post_url(post), what="a post")
     return post
 
@@ -441,6 +472,8 @@ def post_delete(*, actor: Any, post_id: int) -> None:
                 repost_count=F("repost_count") - 1
             )
         audit(actor=actor, action="feed.post.delete", target=post)
+        topics = set(PostTopic.objects.filter(post=post).values_list("topic_id", flat=True))
+        note_source_changes(group_id=post.group_id, topic_ids=topics)
         post.delete()
 
 

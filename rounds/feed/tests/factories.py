@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from rounds.feed.models import Audience, Post
-from rounds.feed.services import _link_topics, post_create
+from rounds.feed.services import _link_topics, fan_out, note_source_changes, post_create
 
 
 def publish(author: Any, body: str = "Sharing our sepsis audit.", **kwargs: Any) -> Post:
@@ -24,9 +24,12 @@ def make_post(
     audience: str = Audience.PUBLIC,
     group: Any = None,
     at: datetime | None = None,
+    fan: bool = True,
     **fields: Any,
 ) -> Post:
-    """A post written directly (no guard, no rate limit), with its #topics linked."""
+    """A post written directly (no guard, no rate limit), with its #topics linked and fanned
+    out as publishing does (``fan=False``: left to the read-time merge, as posts written
+    before the inbox existed)."""
     post = Post.objects.create(
         author=author,
         body=body,
@@ -35,7 +38,11 @@ def make_post(
         created_at=at or timezone.now(),
         **fields,
     )
-    _link_topics(post)
+    # what publishing records for the home feed (``services.post_create``): the topic links,
+    # the group's and topics' change counts, and the fan-out into inboxes
+    note_source_changes(group_id=post.group_id, topic_ids=_link_topics(post))
+    if fan:
+        fan_out(post)
     return post
 
 

@@ -308,3 +308,17 @@ def test_the_page_and_the_api_show_a_new_event_and_a_registration_at_once(client
     register(sooner, viewer)
     assert api.get("/events").json()["items"][0]["viewer"]["registration_state"] == "going"
     assert "You are going" in client.get("/events/").content.decode()
+
+
+def test_the_pages_filters_follow_each_query_string(client, listed):
+    """The cleaned filters are kept per query string (``views._discovery_data``): each query
+    string reads its own, junk is ignored, and the language is part of the key."""
+    make_event(title="Kidney webinar", kind="webinar", starts_in=timedelta(hours=5))
+    webinars = client.get("/events/?kind=webinar").content.decode()
+    conferences = client.get("/events/?kind=conference").content.decode()
+    assert "Kidney webinar" in webinars and "Day 1" not in webinars
+    assert "Kidney webinar" not in conferences
+    again = client.get("/events/?kind=webinar&page=1").content.decode()
+    assert "Kidney webinar" in again and "Day 1" not in again
+    junk = client.get("/events/?kind=nonsense&date_from=yesterday&cme=%00&page=x")
+    assert junk.status_code == 200 and "Kidney webinar" in junk.content.decode()

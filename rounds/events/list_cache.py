@@ -117,7 +117,7 @@ def cached_page_rows(
     version = found.get(VERSION_KEY)
     if version is None:
         version = events_version()
-    entry = found.get(key)
+    entry: Any = found.get(key)
     if not _fresh(entry, version, now):
         names = {name: values[name] for name in values if name != "viewer_id"}
         computed = DISCOVER_ROWS.rows(wanted, using=using, viewer_id=None, **names)

@@ -7,6 +7,7 @@ class EventsConfig(AppConfig):
     verbose_name = "Events"
 
     def ready(self) -> None:
-        from .rosters import connect_signals
+        from . import list_cache, rosters
 
-        connect_signals()
+        rosters.connect_signals()
+        list_cache.connect_signals()

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from . import list_cache
 from .models import (
     MAX_TITLE,
     AttendanceCertificate,
@@ -207,6 +208,8 @@ def _scrub_event(event: Event, identifiers: list[str], *, anonymise: bool) -> No
         cancel_reason=_scrub(fresh.cancel_reason, identifiers)[:500],
         moderation_reason="",
     )
+    # The title and city are list filters (``q``, ``city``): an update() the signals miss.
+    list_cache.events_list_changed()
     for shift in EventShift.objects.filter(event_id=fresh.pk).only("pk", "title"):
         EventShift.objects.filter(pk=shift.pk).update(title=_scrub(shift.title, identifiers)[:120])
     for certificate in AttendanceCertificate.objects.filter(registration__event_id=fresh.pk).only(

@@ -17,7 +17,7 @@ from django.utils import timezone
 from rounds.accounts.models import User
 from rounds.core.errors import ApplicationError
 
-from . import services
+from . import list_cache, services
 from .models import Event, Registration
 
 #: (title, kind, zone, days from now, hours, place or None for online, capacity, credits,
@@ -331,6 +331,7 @@ def seed_demo_events(*, demo_user_id: int | None, seed: int) -> int:
         Event.objects.filter(pk=event.pk).update(
             starts_at=start, ends_at=start + timedelta(hours=4)
         )
+        list_cache.events_list_changed()  # an update() the signals do not see
         event = Event.objects.get(pk=event.pk)
         for user in attendees:
             if user is demo and credits is None:

@@ -19,6 +19,7 @@ the two on every shape the list uses, on SQLite and PostgreSQL):
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -176,6 +177,12 @@ class _Shape:
     limit: int
     #: Tag filters (``specialty_id``, ``topic_id``) driven from the tag's event ids (below).
     driven: tuple[str, ...] = ()
+    #: ``"page"``: the list itself; ``"candidates"``: the ids (and ends) of the events the list
+    #: may show to anyone, before the per-viewer rules (``list_cache``); ``"by_ids"``: the list
+    #: restricted to the events of the bound ``ids`` (``list_cache``).
+    read: str = "page"
+    #: The database vendor, which decides how ``ids`` is bound (``by_ids`` only).
+    vendor: str = ""
 
 
 #: A specialty or topic on at most this many events is read from its event ids (PostgreSQL).
@@ -270,14 +277,41 @@ def _tag_link(field: str, tag_id: Any) -> Q:
     return Q(Exists(links))
 
 
+def _ids_q(vendor: str, ids: Any) -> Q:
+    """``pk`` in the bound id list ``ids``, as **one** parameter whatever its length (so one
+    statement, prepared once): an array on PostgreSQL (``= ANY``), JSON text on SQLite
+    (``json_each``)."""
+    from django.db import connection
+    from django.db.models import BooleanField
+    from django.db.models.expressions import RawSQL
+
+    q = connection.ops.quote_name
+    column = f"{q(Event._meta.db_table)}.{q('id')}"
+    if vendor == "postgresql":
+        sql = f"{column} = ANY(%s::bigint[])"
+    else:
+        sql = f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 - names from models
+    return Q(RawSQL(sql, (ids,), output_field=BooleanField()))  # noqa: S611 - bound value
+
+
 def _discover_rows(shape: _Shape, **values: Any) -> QuerySet[Any]:
     applied = set(shape.applied)
+    if shape.read == "candidates":
+        # What every viewer's list is drawn from; ``visible_q_for``'s group and block rules
+        # are applied per viewer when the candidates are read back (``by_ids``).
+        visible = Q(state__in=(State.PUBLISHED, State.CANCELLED)) & Q(
+            moderation_state=ModerationState.VISIBLE
+        )
+    else:
+        visible = visible_q_for(member=shape.member, viewer_id=values["viewer_id"])
     qs = Event.objects.filter(
-        visible_q_for(member=shape.member, viewer_id=values["viewer_id"]),
+        visible,
         state=State.PUBLISHED,
         ends_at__gt=values["now"],
         starts_at__gt=values["since"],
     )
+    if shape.read == "by_ids":
+        qs = qs.filter(_ids_q(shape.vendor, values["ids"]))
     if "kind" in applied:
         qs = qs.filter(kind=values["kind"])
     if "date_from" in applied:
@@ -300,6 +334,9 @@ def _discover_rows(shape: _Shape, **values: Any) -> QuerySet[Any]:
         )
     if "q" in applied:
         qs = qs.filter(title__icontains=values["q"])
+    if shape.read == "candidates":
+        ids = qs.order_by("starts_at", "id").values_list("pk", "ends_at")
+        return ids[shape.offset : shape.offset + shape.limit]
     fields: tuple[str, ...] = ROW_FIELDS
     if shape.member:
         viewer_id = values["viewer_id"]
@@ -318,11 +355,25 @@ def _discover_rows(shape: _Shape, **values: Any) -> QuerySet[Any]:
     return qs[shape.offset : shape.offset + shape.limit]
 
 
+#: The stand-in of ``ids`` (a by-ids read): an array on PostgreSQL, JSON text on SQLite.
+_IDS_SENTINEL = [SENTINEL_ID - 10]
+
+
 def _sentinels(shape: _Shape) -> dict[str, Any]:
     names = ["now", "since", *shape.applied]
     if shape.member:
         names.append("viewer_id")
-    return {name: _SENTINELS[name] for name in names}
+    found = {name: _SENTINELS[name] for name in names}
+    if shape.read == "by_ids":
+        found["ids"] = ids_param(shape.vendor, _IDS_SENTINEL)
+    return found
+
+
+def ids_param(vendor: str, ids: list[int]) -> Any:
+    """The value bound as ``ids`` for ``vendor`` (``_ids_q``)."""
+    if vendor == "postgresql":
+        return list(ids)
+    return json.dumps(list(ids))
 
 
 #: One compiled query per shape (the plain list, its pages, each filter combination in use).
@@ -330,10 +381,17 @@ DISCOVER_ROWS = CompiledShapes(_discover_rows, sentinels=_sentinels, limit=128)
 
 
 def discover_page(
-    *, viewer: Any, filters: Any, page: int, size: int, now: datetime | None = None
+    *,
+    viewer: Any,
+    filters: Any,
+    page: int,
+    size: int,
+    now: datetime | None = None,
+    use_list_cache: bool = True,
 ) -> Page[EventRow]:
     """Page ``page`` of ``selectors.discover(viewer, filters)`` as ``EventRow``s (same rows,
-    same order: the selector's docstring has the rules)."""
+    same order: the selector's docstring has the rules). The first pages are read through
+    ``list_cache`` (the same rows; ``use_list_cache=False``: always the direct query)."""
     from django.utils import timezone
 
     from rounds.profiles.models import Interest, Specialty
@@ -390,6 +448,12 @@ def discover_page(
         limit=size + 1,
         driven=driven,
     )
-    rows = DISCOVER_ROWS.rows(shape, using=using, **values)
+    rows = None
+    if use_list_cache:
+        from .list_cache import cached_page_rows
+
+        rows = cached_page_rows(shape, values, using=using, vendor=connections[using].vendor)
+    if rows is None:
+        rows = DISCOVER_ROWS.rows(shape, using=using, **values)
     items = [EventRow(*row) for row in rows[:size]]
     return Page(items=items, number=page, size=size, has_next=len(rows) > size)

@@ -255,6 +255,7 @@ def _shown_cards(viewer: Any, event: Event, user_ids: list[int]) -> dict[int, tu
 
     from rounds.accounts.models import User
     from rounds.community.selectors import blocked_ids_for
+    from rounds.core.compiled import prepared_cursor
 
     hidden = blocked_ids_for(viewer) | {viewer.pk}
     ids = sorted({int(uid) for uid in user_ids} - hidden)
@@ -267,16 +268,34 @@ def _shown_cards(viewer: Any, event: Event, user_ids: list[int]) -> dict[int, tu
         q(User._meta.db_table),
     )
     states = list(PREPARING_STATES)
-    sql = (
-        f"SELECT r.user_id, p.id, p.updated_at FROM {registration} r "  # noqa: S608
-        f"JOIN {user} u ON u.id = r.user_id JOIN {profile} p ON p.user_id = r.user_id "
-        f"WHERE r.event_id = %s AND r.roster_visibility = %s "
-        f"AND r.state IN ({', '.join(['%s'] * len(states))}) "
-        f"AND u.is_active AND NOT u.deletion_scheduled "
-        f"AND r.user_id IN ({', '.join(['%s'] * len(ids))})"
-    )
-    params: list[Any] = [event.pk, str(RosterVisibility.REGISTRANTS), *map(str, states), *ids]
-    with db.cursor() as cursor:
+    placeholders = ", ".join(["%s"] * len(states))
+    params: list[Any] = [event.pk, str(RosterVisibility.REGISTRANTS), *map(str, states)]
+    if db.vendor == "postgresql":
+        # One text for any number of ids (an array), so it is prepared once per connection
+        # (``prepared_cursor``): parsing and planning the ``IN (…)`` form took longer than
+        # running it. Each id probes ``registration_unique`` (event, member) in a LATERAL
+        # subquery: joined plainly, PostgreSQL (≈9 registrations per event in its statistics)
+        # read all of a big event's registrations (2,000 at tier M: 0.6 ms against 0.25).
+        sql = (
+            f"SELECT r.user_id, p.id, p.updated_at FROM unnest(%s::bigint[]) AS x(user_id) "  # noqa: S608
+            f"CROSS JOIN LATERAL (SELECT r.user_id FROM {registration} r "
+            f"WHERE r.event_id = %s AND r.user_id = x.user_id AND r.roster_visibility = %s "
+            f"AND r.state IN ({placeholders}) LIMIT 1) r "
+            f"JOIN {user} u ON u.id = r.user_id JOIN {profile} p ON p.user_id = r.user_id "
+            f"WHERE u.is_active AND NOT u.deletion_scheduled"
+        )
+        params.insert(0, ids)
+    else:
+        sql = (
+            f"SELECT r.user_id, p.id, p.updated_at FROM {registration} r "  # noqa: S608
+            f"JOIN {user} u ON u.id = r.user_id JOIN {profile} p ON p.user_id = r.user_id "
+            f"WHERE r.event_id = %s AND r.roster_visibility = %s "
+            f"AND r.state IN ({placeholders}) "
+            f"AND u.is_active AND NOT u.deletion_scheduled "
+            f"AND r.user_id IN ({', '.join(['%s'] * len(ids))})"
+        )
+        params.extend(ids)
+    with prepared_cursor(db) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return {uid: (profile_id, _aware(updated_at)) for uid, profile_id, updated_at in rows}

@@ -522,6 +522,10 @@ def _set_relations(event: Event, relations: dict[str, Any]) -> None:
         EventSkill.objects.bulk_create(
             [EventSkill(event=event, slug=slug, name=name) for slug, name in relations["skills"]]
         )
+        # ``bulk_create`` sends no signal; skills are a list filter (``list_cache``).
+        from .list_cache import events_list_changed
+
+        events_list_changed()
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from rounds.events import services
+from rounds.events import list_cache, services
 from rounds.events.models import Event, Registration
 from rounds.profiles.tests.factories import ProfileFactory
 
@@ -50,6 +50,7 @@ def move_event(event: Event, *, starts_at: datetime, ends_at: datetime | None = 
     Event.objects.filter(pk=event.pk).update(
         starts_at=starts_at, ends_at=ends_at, registration_deadline=None
     )
+    list_cache.events_list_changed()  # as a service's save() would
     event.refresh_from_db()
     return event
 

@@ -242,6 +242,12 @@ def membership_out(membership: GroupMembership) -> dict[str, Any]:
     }
 
 
+def _thread_url(thread: Thread) -> str:
+    from .services import thread_url_of
+
+    return thread_url_of(thread.group.slug, thread.pk)
+
+
 def thread_out(request: HttpRequest, thread: Thread, *, full: bool = False) -> dict[str, Any]:
     return {
         "id": thread.pk,
@@ -258,7 +264,7 @@ def thread_out(request: HttpRequest, thread: Thread, *, full: bool = False) -> d
         "edited_at": thread.edited_at,
         "moderation_state": thread.moderation_state,
         "moderation_reason": thread.moderation_reason,
-        "url": _absolute(request, reverse("community:thread", args=[thread.group.slug, thread.pk])),
+        "url": _absolute(request, _thread_url(thread)),
     }
 
 

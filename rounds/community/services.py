@@ -636,8 +636,26 @@ def _notify_mentions(
         notify(recipient_id=user_id, kind=Kind.MENTION, actor_id=actor.pk, text=text, url=url)
 
 
+@functools.lru_cache(maxsize=16)
+def _around_slug_and_id(script_prefix: str) -> tuple[str, str, str]:
+    """The thread URL's text around its group slug and thread id (reversed once per prefix)."""
+    url = reverse("community:thread", args=["group-slug-slot", 987654321987654321])
+    before, rest = url.split("group-slug-slot")
+    middle, after = rest.split("987654321987654321")
+    return before, middle, after
+
+
+def thread_url_of(group_slug: str, thread_id: int) -> str:
+    """``reverse("community:thread", args=[group_slug, thread_id])`` without reversing per
+    thread (lists and the API give one URL per thread); slugs are URL-safe as they are."""
+    from django.urls import get_script_prefix
+
+    before, middle, after = _around_slug_and_id(get_script_prefix())
+    return f"{before}{group_slug}{middle}{int(thread_id)}{after}"
+
+
 def thread_url(thread: Thread) -> str:
-    return reverse("community:thread", args=[thread.group.slug, thread.pk])
+    return thread_url_of(thread.group.slug, thread.pk)
 
 
 # --- threads ---------------------------------------------------------------------------------------
@@ -713,11 +731,21 @@ def thread_update(
     return thread
 
 
+def note_forum_change(group_id: int) -> None:
+    """A change the discussions tab's kept pages must see (``feed.feedcache``): counted in
+    this transaction. Thread saves are counted by a signal (``FeedConfig.ready``); deletes and
+    the reply writes that update the thread row directly are counted here."""
+    from rounds.feed.feedcache import note_forum_change as count_change
+
+    count_change(group_id)
+
+
 @transaction.atomic
 def thread_delete(*, actor: Any, thread: Thread) -> None:
     """Delete a thread with its replies (its author)."""
     if not policies.can_edit_content(actor, thread):
         raise Forbidden("Only the author can delete this thread.")
+    note_forum_change(thread.group_id)
     thread.delete()
 
 
@@ -787,6 +815,7 @@ def reply_create(
     Thread.objects.filter(pk=thread.pk).update(
         last_activity_at=now, reply_count=F("reply_count") + 1
     )
+    note_forum_change(thread.group_id)
     thread.last_activity_at = now
     thread.reply_count += 1
     reply.thread = thread
@@ -835,4 +864,5 @@ def reply_delete(*, actor: Any, reply: Reply) -> None:
     Thread.objects.filter(pk=reply.thread_id, reply_count__gt=0).update(
         reply_count=F("reply_count") - 1
     )
+    note_forum_change(reply.thread.group_id)
     reply.delete()

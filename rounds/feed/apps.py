@@ -12,6 +12,14 @@ def _account_saved(sender: Any, update_fields: Any = None, **kwargs: Any) -> Non
         bump_epoch()
 
 
+def _thread_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A thread written, edited, pinned, locked or moderated: its group's forum changed for
+    the discussions tab's kept pages (counted in the saving transaction)."""
+    from .feedcache import note_forum_change
+
+    note_forum_change(instance.group_id)
+
+
 class FeedConfig(AppConfig):
     name = "rounds.feed"
     label = "feed"
@@ -24,3 +32,4 @@ class FeedConfig(AppConfig):
         post_save.connect(
             _account_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="feed.account_saved"
         )
+        post_save.connect(_thread_saved, sender="community.Thread", dispatch_uid="feed.thread")

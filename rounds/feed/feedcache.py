@@ -52,9 +52,14 @@ EPOCH_KEY = "feed:epoch:v1"
 PAGE_SECONDS = 600
 
 
-def _page_key(viewer_id: int, cursor: Any, size: int) -> str:
+#: The lists kept here: the home feed and the discussions tab.
+FEED = "page"
+DISCUSSIONS = "discussions"
+
+
+def _page_key(viewer_id: int, cursor: Any, size: int, kind: str) -> str:
     at = "" if cursor is None else f"{cursor.at.isoformat()}/{int(cursor.id)}"
-    return f"feed:page:v1:{int(viewer_id)}:{int(size)}:{at}"
+    return f"feed:{kind}:v1:{int(viewer_id)}:{int(size)}:{at}"
 
 
 def fingerprint(parts: tuple[Any, ...]) -> str:
@@ -73,10 +78,11 @@ class Kept:
     next_cursor: str | None = None
 
 
-def read(viewer_id: int, cursor: Any, size: int) -> Kept:
-    """The page kept for this member, cursor and size under the current epoch, if any (one
-    cache round trip); the caller compares its fingerprint with the member's current one."""
-    key = _page_key(viewer_id, cursor, size)
+def read(viewer_id: int, cursor: Any, size: int, kind: str = FEED) -> Kept:
+    """The page of list ``kind`` kept for this member, cursor and size under the current
+    epoch, if any (one cache round trip); the caller compares its fingerprint with the
+    member's current one."""
+    key = _page_key(viewer_id, cursor, size, kind)
     found = cache.get_many([key, EPOCH_KEY])
     epoch = found.get(EPOCH_KEY)
     if epoch is None:
@@ -97,9 +103,10 @@ def store(
     epoch: str,
     ids: list[int],
     next_cursor: str | None,
+    kind: str = FEED,
 ) -> None:
     cache.set(
-        _page_key(viewer_id, cursor, size),
+        _page_key(viewer_id, cursor, size, kind),
         (print_, epoch, tuple(ids), next_cursor),
         PAGE_SECONDS,
     )
@@ -157,7 +164,11 @@ _POST_FIELDS = (
 _USER_FIELDS = ("id", "is_active", "deletion_scheduled")
 _PROFILE_FIELDS = ("id", "user_id", "handle", "display_name", "headline", "avatar", "updated_at")
 _GROUP_FIELDS = ("id", "slug", "name", "visibility")
-_TIMES = {"created_at", "updated_at", "edited_at"}
+_TIMES = {"created_at", "updated_at", "edited_at", "last_activity_at"}
+
+
+def _json_rows(columns: list[str], source: str) -> str:
+    return f"  (SELECT json_agg(json_build_array({', '.join(columns)})) {source})\n"
 
 
 def kept_posts_sql() -> str:
@@ -180,13 +191,13 @@ def kept_posts_sql() -> str:
         f"EXISTS (SELECT 1 FROM {Bookmark._meta.db_table} b"  # noqa: S608 - names from models
         " WHERE b.user_id = %(viewer)s AND b.post_id = p.id)",
     ]
-    return (
-        f"  (SELECT json_agg(json_build_array({', '.join(columns)}))"  # noqa: S608 - names
-        f" FROM {Post._meta.db_table} p"
+    return _json_rows(
+        columns,
+        f"FROM {Post._meta.db_table} p"
         f" LEFT JOIN {User._meta.db_table} u ON u.id = p.author_id"
         f" LEFT JOIN {Profile._meta.db_table} pr ON pr.user_id = u.id"
         f" LEFT JOIN {Group._meta.db_table} g ON g.id = p.group_id"
-        " WHERE p.id = ANY(%(ids)s::bigint[]))\n"
+        " WHERE p.id = ANY(%(ids)s::bigint[])",
     )
 
 
@@ -202,41 +213,54 @@ def _instance(model: Any, names: tuple[str, ...], values: list[Any]) -> Any:
     return model.from_db("default", fields, [given[name] for name in fields])
 
 
-def kept_posts(viewer_id: int, ids: list[int], context: Any) -> list[Any] | None:
-    """The kept page's posts (``context.kept_rows``) in order, loaded as the ORM would load
-    them with their author, profile and group, or None when one is gone or may no longer be
-    shown to the member (``still_shown``): the page is then worked out again."""
+def _rows(rows: Any) -> list[Any]:
+    if rows is None:
+        return []
+    if isinstance(rows, str):  # psycopg hands ``json`` over as text when no loader parses it
+        return list(json.loads(rows))
+    return list(rows)
+
+
+def _with_author_and_group(model: Any, fields: tuple[str, ...], row: list[Any]) -> tuple[Any, int]:
+    """An instance of ``model`` from the first ``fields`` of ``row``, with its author (user and
+    profile) and group from the columns that follow, as ``select_related`` would attach them;
+    and where the row's remaining columns start."""
     from rounds.accounts.models import User
     from rounds.community.models import Group
     from rounds.profiles.models import Profile
 
-    from .models import Post
-
-    rows = context.kept_rows
-    if rows is None:
-        return None
-    if isinstance(rows, str):  # psycopg hands ``json`` over as text when no loader parses it
-        rows = json.loads(rows)
-    p_end = len(_POST_FIELDS)
-    u_end = p_end + len(_USER_FIELDS)
+    m_end = len(fields)
+    u_end = m_end + len(_USER_FIELDS)
     pr_end = u_end + len(_PROFILE_FIELDS)
     g_end = pr_end + len(_GROUP_FIELDS)
+    obj = _instance(model, fields, row[:m_end])
+    user = profile = group = None
+    if row[m_end] is not None:
+        user = _instance(User, _USER_FIELDS, row[m_end:u_end])
+        if row[u_end] is not None:
+            profile = _instance(Profile, _PROFILE_FIELDS, row[u_end:pr_end])
+            profile._state.fields_cache["user"] = user
+        user._state.fields_cache["profile"] = profile
+    if row[pr_end] is not None:
+        group = _instance(Group, _GROUP_FIELDS, row[pr_end:g_end])
+    obj._state.fields_cache["author"] = user
+    obj._state.fields_cache["group"] = group
+    return obj, g_end
+
+
+def kept_posts(viewer_id: int, ids: list[int], context: Any) -> list[Any] | None:
+    """The kept page's posts (``context.kept_rows``) in order, loaded as the ORM would load
+    them with their author, profile and group, or None when one is gone or may no longer be
+    shown to the member (``still_shown``): the page is then worked out again."""
+    from .models import Post
+
     posts: dict[int, Any] = {}
-    for row in rows:
-        post = _instance(Post, _POST_FIELDS, row[:p_end])
-        user = profile = group = None
-        if row[p_end] is not None:
-            user = _instance(User, _USER_FIELDS, row[p_end:u_end])
-            if row[u_end] is not None:
-                profile = _instance(Profile, _PROFILE_FIELDS, row[u_end:pr_end])
-                profile._state.fields_cache["user"] = user
-            user._state.fields_cache["profile"] = profile
-        if row[pr_end] is not None:
-            group = _instance(Group, _GROUP_FIELDS, row[pr_end:g_end])
-        post._state.fields_cache["author"] = user
-        post._state.fields_cache["group"] = group
-        post.viewer_liked, post.viewer_bookmarked = bool(row[g_end]), bool(row[g_end + 1])
+    for row in _rows(context.kept_rows):
+        post, end = _with_author_and_group(Post, _POST_FIELDS, row)
+        post.viewer_liked, post.viewer_bookmarked = bool(row[end]), bool(row[end + 1])
         posts[post.pk] = post
+    if context.kept_rows is None:
+        return None
     shown = [posts.get(pk) for pk in ids]
     if any(post is None or not still_shown(viewer_id, post, context) for post in shown):
         return None
@@ -249,3 +273,82 @@ def kept_marks(posts: list[Any]) -> tuple[set[int], set[int]]:
         {post.pk for post in posts if post.viewer_liked},
         {post.pk for post in posts if post.viewer_bookmarked},
     )
+
+
+# --- the discussions tab ---------------------------------------------------------------------
+
+_THREAD_FIELDS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "moderation_state",
+    "moderation_reason",
+    "group_id",
+    "author_id",
+    "title",
+    "pinned",
+    "locked",
+    "last_activity_at",
+    "reply_count",
+    "edited_at",
+)
+
+
+def kept_threads_sql() -> str:
+    """The column the discussions' context statement gains for a kept page: its threads with
+    their group, author and profile (as ``kept_posts_sql``)."""
+    from rounds.accounts.models import User
+    from rounds.community.models import Group, Thread
+    from rounds.profiles.models import Profile
+
+    columns = [
+        *(f"t.{name}" for name in _THREAD_FIELDS),
+        *(f"u.{name}" for name in _USER_FIELDS),
+        *(f"pr.{name}" for name in _PROFILE_FIELDS),
+        *(f"g.{name}" for name in _GROUP_FIELDS),
+    ]
+    return _json_rows(
+        columns,
+        f"FROM {Thread._meta.db_table} t"
+        f" JOIN {Group._meta.db_table} g ON g.id = t.group_id"
+        f" LEFT JOIN {User._meta.db_table} u ON u.id = t.author_id"
+        f" LEFT JOIN {Profile._meta.db_table} pr ON pr.user_id = u.id"
+        " WHERE t.id = ANY(%(ids)s::bigint[])",
+    )
+
+
+def kept_threads(viewer_id: int, ids: list[int], context: Any) -> list[Any] | None:
+    """The kept discussions page's threads in order (with group, author and profile), or None
+    when one is gone or no longer shown to the member: the discussions' rule (visible, or the
+    member's own; not by a member blocked either way or muted; in one of the member's
+    groups) on the rows as they are now."""
+    from rounds.community.models import Thread
+
+    if context.kept_rows is None:
+        return None
+    threads: dict[int, Any] = {}
+    for row in _rows(context.kept_rows):
+        thread, _ = _with_author_and_group(Thread, _THREAD_FIELDS, row)
+        threads[thread.pk] = thread
+    shown = [threads.get(pk) for pk in ids]
+    for thread in shown:
+        if thread is None or thread.group_id not in context.group_ids:
+            return None
+        if thread.author_id == viewer_id:
+            continue
+        if thread.moderation_state != ModerationState.VISIBLE:
+            return None
+        if thread.author_id in context.blocked or thread.author_id in context.muted:
+            return None
+    return shown
+
+
+def note_forum_change(group_id: int | None) -> None:
+    """Count one change of group ``group_id``'s forum threads (``SourceChanges`` kind "f"), in
+    the caller's transaction: a thread written, edited, pinned, locked, moderated or deleted,
+    a reply added or removed (the thread's count and last activity). The discussions tab keys
+    its kept pages on the sum over the member's groups."""
+    if group_id:
+        from .services import note_source_changes
+
+        note_source_changes(group_id=None, topic_ids=set(), forum_ids={int(group_id)})

@@ -1142,7 +1142,7 @@ def discussions(
 
     size = clamp_size(size)
     if connection.vendor == "postgresql" and _member(viewer):
-        return _discussions_per_group(viewer=viewer, cursor=cursor, size=size)
+        return _kept_or_worked_out_discussions(viewer=viewer, cursor=cursor, size=size)
     qs = (
         Thread.objects.filter(visible_content_q(viewer), group_id__in=member_group_ids(viewer))
         .filter(_before(cursor, at="last_activity_at"))
@@ -1181,7 +1181,116 @@ LIMIT %(limit)s
 """
 
 
-def _discussions_per_group(*, viewer: Any, cursor: Cursor | None, size: int) -> DiscussionPage:
+@dataclass
+class DiscussionContext:
+    """What the discussions tab reads about the member (PostgreSQL): blocks either way, muted
+    members, active groups, the fingerprint its kept pages are stored under (``feedcache``)
+    and, for a kept page, its threads' rows."""
+
+    blocked: set[int]
+    muted: set[int]
+    group_ids: set[int]
+    fingerprint: str
+    kept_rows: Any = None
+
+
+def _discussion_context_sql() -> str:
+    from rounds.community.models import GroupMembership
+    from rounds.network.models import Block
+
+    from .models import SourceChanges
+
+    member = (
+        f"SELECT group_id FROM {GroupMembership._meta.db_table}"  # noqa: S608 - model name
+        " WHERE user_id = %(viewer)s AND state = 'active'"
+    )
+    return f"""
+SELECT
+  ARRAY(SELECT CASE WHEN blocker_id = %(viewer)s THEN blocked_id ELSE blocker_id END
+        FROM {Block._meta.db_table} WHERE blocker_id = %(viewer)s OR blocked_id = %(viewer)s
+        ORDER BY 1),
+  ARRAY(SELECT muted_user_id FROM {Mute._meta.db_table}
+        WHERE user_id = %(viewer)s AND muted_user_id IS NOT NULL ORDER BY 1),
+  ARRAY({member} ORDER BY group_id),
+  (SELECT coalesce(sum(changes), 0)::bigint FROM {SourceChanges._meta.db_table}
+   WHERE kind = 'f' AND ref IN ({member}))
+"""  # noqa: S608 - table names from the models, values bound
+
+
+_DISCUSSION_CONTEXT_SQL: list[str] = []
+
+
+def discussion_context(viewer: Any, *, kept_ids: list[int] | None = None) -> DiscussionContext:
+    """The member's ``DiscussionContext`` in one prepared statement (two constant texts: with
+    and without a kept page's threads)."""
+    from django.db import connection
+
+    from rounds.core.compiled import prepared_cursor
+
+    from . import feedcache
+
+    if not _DISCUSSION_CONTEXT_SQL:
+        text = _discussion_context_sql()
+        _DISCUSSION_CONTEXT_SQL.extend([text, text.rstrip() + ",\n" + feedcache.kept_threads_sql()])
+    params: dict[str, Any] = {"viewer": viewer.pk}
+    if kept_ids is not None:
+        params["ids"] = _array(kept_ids)
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(_DISCUSSION_CONTEXT_SQL[0 if kept_ids is None else 1], params)
+        row = cursor.fetchone()
+    kept_rows = None
+    if kept_ids is not None:
+        row, kept_rows = row[:-1], row[-1] or []
+    blocked = set(row[0]) - {viewer.pk}
+    viewer._community_blocked_ids = blocked
+    return DiscussionContext(
+        blocked=blocked,
+        muted=set(row[1]),
+        group_ids=set(row[2]),
+        fingerprint=feedcache.fingerprint(tuple(row)),
+        kept_rows=kept_rows,
+    )
+
+
+def _kept_or_worked_out_discussions(
+    *, viewer: Any, cursor: Cursor | None, size: int
+) -> DiscussionPage:
+    """The discussions page kept for this member and cursor when nothing it depends on changed
+    (its fingerprint: blocks, mutes, groups and the change counts of the groups' forums;
+    ``feedcache``), each thread re-checked on its current row; otherwise worked out
+    (``_discussions_per_group``) and kept under the fingerprint read before."""
+    from . import feedcache
+
+    kept = feedcache.read(viewer.pk, cursor, size, feedcache.DISCUSSIONS)
+    context = discussion_context(viewer, kept_ids=kept.ids)
+    if kept.ids is not None and kept.fingerprint == context.fingerprint:
+        shown = feedcache.kept_threads(viewer.pk, kept.ids, context)
+        if shown is not None:
+            return DiscussionPage(items=shown, next_cursor=kept.next_cursor)
+    page = _discussions_per_group(
+        viewer=viewer, cursor=cursor, size=size, muted=context.muted, blocked=context.blocked
+    )
+    feedcache.store(
+        viewer.pk,
+        cursor,
+        size,
+        context.fingerprint,
+        kept.epoch,
+        [thread.pk for thread in page.items],
+        page.next_cursor,
+        feedcache.DISCUSSIONS,
+    )
+    return page
+
+
+def _discussions_per_group(
+    *,
+    viewer: Any,
+    cursor: Cursor | None,
+    size: int,
+    muted: set[int] | None = None,
+    blocked: set[int] | None = None,
+) -> DiscussionPage:
     """``discussions`` on PostgreSQL: the newest ``size + 1`` threads of each of the member's
     groups and pin state, read from ``thread_group_activity_idx`` (group, -pinned,
     -last_activity_at, -id) and merged, then only the page's threads loaded. The ORM's one
@@ -1193,8 +1302,8 @@ def _discussions_per_group(*, viewer: Any, cursor: Cursor | None, size: int) -> 
     params: dict[str, Any] = {
         "viewer": viewer.pk,
         "limit": size + 1,
-        "muted": _array(mutes_of(viewer).members),
-        "blocked": _array(blocked_ids(viewer)),
+        "muted": _array(mutes_of(viewer).members if muted is None else muted),
+        "blocked": _array(blocked_ids(viewer) if blocked is None else blocked),
     }
     before = ""
     if cursor is not None:

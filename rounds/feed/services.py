@@ -9,6 +9,7 @@ and history go with it; reposts of it say the original was deleted).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
@@ -205,15 +206,20 @@ ON CONFLICT (kind, ref) DO UPDATE SET changes = feed_sourcechanges.changes + 1
 """
 
 
-def note_source_changes(*, group_id: int | None, topic_ids: set[int]) -> None:
-    """Count one change of the posts of group ``group_id`` and of each topic of ``topic_ids``
-    (``SourceChanges``), in the caller's transaction: the home feed's page cache keys on these
-    counts (``feedcache``). One statement; rows in a fixed order, so two writers never wait on
+def note_source_changes(
+    *, group_id: int | None, topic_ids: set[int], forum_ids: Iterable[int] = ()
+) -> None:
+    """Count one change of the posts of group ``group_id``, of each topic of ``topic_ids`` and
+    of the forum threads of each group of ``forum_ids`` (``SourceChanges``), in the caller's
+    transaction: the home feed's and discussions' kept pages key on these counts
+    (``feedcache``). One statement; rows in a fixed order, so two writers never wait on
     each other's rows crosswise."""
     from django.db import connection
 
     sources = sorted(
-        ([("g", int(group_id))] if group_id else []) + [("t", int(t)) for t in topic_ids]
+        ([("g", int(group_id))] if group_id else [])
+        + [("t", int(t)) for t in topic_ids]
+        + [("f", int(f)) for f in forum_ids]
     )
     if not sources:
         return

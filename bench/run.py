@@ -361,6 +361,13 @@ def run(args: argparse.Namespace) -> int:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     database_url = prepare_database(tier, args.db)
     stages = ensure_dataset(tier, args.seed, rebuild=args.rebuild)
+    if args.redis:
+        # The dataset is written in bulk, past every write path that versions the caches
+        # (the feed's change counts, the event and directory versions): start from an empty
+        # cache database, so nothing kept from an earlier dataset or run is served.
+        import redis
+
+        redis.Redis.from_url(args.redis).flushdb()
     from rounds.profiles.demo import DEMO_EMAIL
 
     context = choose_context(args.q, args.specialty)

@@ -34,7 +34,6 @@ meanwhile gives the next reader a new fingerprint, never a page missing it.
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +42,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from rounds.community.models import Visibility
+from rounds.core import jsonrows
 from rounds.moderation.registry import ModerationState
 
 from .models import Audience
@@ -164,7 +164,6 @@ _POST_FIELDS = (
 _USER_FIELDS = ("id", "is_active", "deletion_scheduled")
 _PROFILE_FIELDS = ("id", "user_id", "handle", "display_name", "headline", "avatar", "updated_at")
 _GROUP_FIELDS = ("id", "slug", "name", "visibility")
-_TIMES = {"created_at", "updated_at", "edited_at", "last_activity_at"}
 
 
 def _json_rows(columns: list[str], source: str) -> str:
@@ -202,23 +201,11 @@ def kept_posts_sql() -> str:
 
 
 def _instance(model: Any, names: tuple[str, ...], values: list[Any]) -> Any:
-    """A model instance as the ORM would load it with only ``names`` (the rest deferred)."""
-    from datetime import datetime
-
-    given = {
-        name: datetime.fromisoformat(value) if name in _TIMES and value else value
-        for name, value in zip(names, values, strict=True)
-    }
-    fields = [f.attname for f in model._meta.concrete_fields if f.attname in given]
-    return model.from_db("default", fields, [given[name] for name in fields])
+    return jsonrows.instance(model, names, values)
 
 
-def _rows(rows: Any) -> list[Any]:
-    if rows is None:
-        return []
-    if isinstance(rows, str):  # psycopg hands ``json`` over as text when no loader parses it
-        return list(json.loads(rows))
-    return list(rows)
+def _rows(value: Any) -> list[Any]:
+    return jsonrows.rows(value)
 
 
 def _with_author_and_group(model: Any, fields: tuple[str, ...], row: list[Any]) -> tuple[Any, int]:

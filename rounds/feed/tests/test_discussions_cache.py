@@ -8,12 +8,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
 from rounds.community import services as community
 from rounds.community.models import Thread
+from rounds.core.testing import clear_test_cache
 from rounds.feed.selectors import discussions
 from rounds.feed.services import member_mute_set
 from rounds.feed.tests.factories import join, make_group
@@ -62,7 +62,7 @@ def test_a_kept_page_is_the_worked_out_page(forum, django_assert_num_queries):
     me, *_ = forum
     page = warm(me, django_assert_num_queries)
     assert page == ["Thread 2", "Thread 1", "Thread 0"]
-    cache.clear()
+    clear_test_cache()
     assert titles(me) == page
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
 from rounds.accounts.data_rights.services import account_deletion_cancel
+from rounds.core.testing import clear_test_cache
 from rounds.core.tests.api_client import api_as
 from rounds.feed import feedcache, selectors
 from rounds.feed.models import Audience, SourceChanges
@@ -74,7 +74,7 @@ def warm(viewer, django_assert_num_queries, **kwargs) -> list[str]:
 def test_a_kept_page_is_the_merged_page_in_one_statement(scene, django_assert_num_queries):
     me, *_ = scene
     page = warm(me, django_assert_num_queries)
-    cache.clear()  # the merge again, from nothing kept
+    clear_test_cache()  # the merge again, from nothing kept
     assert bodies(me) == page
     assert page[0] == "Group post 3" and len(page) == 8
 
@@ -95,7 +95,7 @@ def test_the_api_and_page_give_the_same_output_kept_or_not(scene):
     fresh = client.get(url).json()
     kept = client.get(url).json()
     assert kept == fresh
-    cache.clear()
+    clear_test_cache()
     assert client.get(url).json() == fresh
 
 

@@ -22,11 +22,11 @@ from rounds.core.api_utils import (
     trusted_json,
     viewer_of,
 )
-from rounds.core.errors import Forbidden
+from rounds.core.errors import Forbidden, NotFound
 from rounds.core.pagination import paginate
 from rounds.guard.schemas import GuardErrorOut
 
-from . import policies, selectors, services
+from . import policies, reads, selectors, services
 from .access import (
     access_group_by_slug,
     access_member_user,
@@ -359,12 +359,20 @@ def member_role(request: HttpRequest, slug: str, handle: str, payload: RoleIn) -
 )
 def thread_list(request: HttpRequest, slug: str, params: Query[PageParams]) -> HttpResponse:
     viewer = viewer_of(request)
-    group = access_readable_group_by_slug(viewer, slug)
-    page = paginate(
-        selectors.threads_of(viewer=viewer, group=group), page=params.page, size=params.page_size
-    )
-    for thread in page.items:
-        thread.group = group
+    read = reads.group_read(viewer, slug, forum=(params.page, params.page_size))
+    if read is not None:  # PostgreSQL: one statement, the page kept (``reads``)
+        if not policies.can_read_group(viewer, read.group):
+            raise NotFound("No group at that address.")
+        page = reads.forum_page(viewer, read, page=params.page, size=params.page_size)
+    else:
+        group = access_readable_group_by_slug(viewer, slug)
+        page = paginate(
+            selectors.threads_of(viewer=viewer, group=group),
+            page=params.page,
+            size=params.page_size,
+        )
+        for thread in page.items:
+            thread.group = group
     return trusted_json(page_out(page, lambda thread: thread_out(request, thread)), _THREADS)
 
 

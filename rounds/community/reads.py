@@ -19,6 +19,7 @@ SQLite (development, the demo) keeps the ORM reads.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,9 @@ from rounds.moderation.registry import ModerationState
 from . import policies
 from .models import Group, GroupMembership, MembershipState, Role, Thread
 
+#: What a group's slug may hold (``SlugField``): anything else is no group, and never reaches
+#: a cache key.
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 _USER_FIELDS = ("id", "is_active", "deletion_scheduled")
 #: What the group page's "Upcoming events" shows of an event, and whose it is.
 _EVENT_FIELDS = ("id", "title", "starts_at", "ends_at", "is_online", "city", "organizer_id")
@@ -160,8 +164,8 @@ def group_read(viewer: Any, slug: str, *, forum: tuple[int, int] | None = None) 
 
     if connection.vendor != "postgresql":
         return None
-    if not slug or len(slug) > MAX_SLUG_LENGTH or "\x00" in slug:
-        raise NotFound("No group at that address.")
+    if not slug or len(slug) > MAX_SLUG_LENGTH or not _SLUG.fullmatch(slug):
+        raise NotFound("No group at that address.")  # no group has such a slug
     member = viewer is not None and viewer.is_authenticated
     kept = None
     if forum is not None:

@@ -481,10 +481,16 @@ def reply_list(
     request: HttpRequest, slug: str, thread_id: int, params: Query[PageParams]
 ) -> HttpResponse:
     viewer = viewer_of(request)
-    thread = _thread(viewer, slug, thread_id)
-    page = paginate(
-        selectors.replies_of(viewer=viewer, thread=thread), page=params.page, size=params.page_size
-    )
+    read = reads.thread_read(viewer, slug, thread_id, replies=(params.page, params.page_size))
+    if read is not None:  # PostgreSQL: one statement, the page kept (``reads``)
+        page = reads.replies_page(viewer, read, page=params.page, size=params.page_size)
+    else:
+        thread = _thread(viewer, slug, thread_id)
+        page = paginate(
+            selectors.replies_of(viewer=viewer, thread=thread),
+            page=params.page,
+            size=params.page_size,
+        )
     blocked = selectors.blocked_ids_for(viewer)
     return trusted_json(page_out(page, lambda reply: reply_out(reply, blocked)), PageOut[ReplyOut])
 

@@ -17,6 +17,9 @@ blocked either way); anything else works the page out again with ``selectors.thr
 SQLite (development, the demo) keeps the ORM reads.
 """
 
+# ruff: noqa: S608 - the statements are built from model table and column names and constant
+# enum values; every value is bound
+
 from __future__ import annotations
 
 import re
@@ -48,6 +51,9 @@ _PROFILE_FIELDS = ("id", "user_id", "handle", "display_name", "headline", "avata
 
 def _fields(model: Any, *, leave: tuple[str, ...] = ()) -> tuple[str, ...]:
     return tuple(f.attname for f in model._meta.concrete_fields if f.attname not in leave)
+
+
+_THREAD_FIELDS = _fields(Thread, leave=("search_vector",))
 
 
 def _organization_model() -> Any:
@@ -83,10 +89,12 @@ class GroupRead:
         return shown[:UPCOMING]
 
 
-_SQL: list[str] = []
+_PIECES: dict[str, str] = {}
+_STATEMENTS: dict[tuple[str, ...], str] = {}
 
 
-def _sql(kept: bool) -> str:
+def _pieces() -> dict[str, str]:
+    """The statement's columns by name; each a scalar subquery of the group at ``%(slug)s``."""
     from rounds.accounts.models import User
     from rounds.events.models import Event
     from rounds.events.models import State as EventState
@@ -94,50 +102,83 @@ def _sql(kept: bool) -> str:
     from rounds.network.models import Block
     from rounds.profiles.models import Profile
 
-    if not _SQL:
-        org = _organization_model()
-        group_id = f"(SELECT id FROM {Group._meta.db_table} WHERE slug = %(slug)s)"  # noqa: S608
-        user_profile = [
-            *jsonrows.columns("u", _USER_FIELDS),
-            *jsonrows.columns("pr", _PROFILE_FIELDS),
-        ]
-        joins = (
-            f" LEFT JOIN {User._meta.db_table} u ON u.id = {{alias}}.{{column}}"
-            f" LEFT JOIN {Profile._meta.db_table} pr ON pr.user_id = u.id"
+    from .models import Reply
+
+    if _PIECES:
+        return _PIECES
+    org = _organization_model()
+    group_id = f"(SELECT id FROM {Group._meta.db_table} WHERE slug = %(slug)s)"
+
+    def author(alias: str, column: str, user: str = "u", profile: str = "pr") -> str:
+        return (
+            f" LEFT JOIN {User._meta.db_table} {user} ON {user}.id = {alias}.{column}"
+            f" LEFT JOIN {Profile._meta.db_table} {profile} ON {profile}.user_id = {user}.id"
         )
-        group_cols = [
-            *jsonrows.columns("g", _fields(Group)),
-            *jsonrows.columns("o", _fields(org)),
-        ]
-        member_cols = jsonrows.columns("m", _fields(GroupMembership))
-        thread_cols = [*jsonrows.columns("t", _fields(Thread, leave=("search_vector",)))]
-        base = f"""
-SELECT
-  (SELECT json_build_array({", ".join(group_cols)}) FROM {Group._meta.db_table} g
-   LEFT JOIN {org._meta.db_table} o ON o.id = g.organization_id WHERE g.slug = %(slug)s),
-  (SELECT json_build_array({", ".join(member_cols)}) FROM {GroupMembership._meta.db_table} m
-   WHERE m.group_id = {group_id} AND m.user_id = %(viewer)s),
-  (SELECT json_build_array({", ".join([*member_cols, *user_profile])})
-   FROM {GroupMembership._meta.db_table} m {joins.format(alias="m", column="user_id")}
-   WHERE m.group_id = {group_id} AND m.state = '{MembershipState.ACTIVE}'
-     AND m.role = '{Role.OWNER}' ORDER BY m.id LIMIT 1),
-  ARRAY(SELECT CASE WHEN blocker_id = %(viewer)s THEN blocked_id ELSE blocker_id END
-        FROM {Block._meta.db_table} WHERE blocker_id = %(viewer)s OR blocked_id = %(viewer)s
-        ORDER BY 1),
-  (SELECT coalesce(sum(changes), 0)::bigint FROM {SourceChanges._meta.db_table}
-   WHERE kind = 'f' AND ref = {group_id}),
-  (SELECT json_agg(json_build_array({", ".join(jsonrows.columns("e", _EVENT_FIELDS))}))
-   FROM (SELECT * FROM {Event._meta.db_table} e
-         WHERE e.group_id = {group_id} AND e.state = '{EventState.PUBLISHED}'
-           AND e.moderation_state = '{ModerationState.VISIBLE}'
-           AND e.ends_at > %(now)s AND e.starts_at > %(since)s
-         ORDER BY e.starts_at, e.id LIMIT {EVENT_CANDIDATES}) e)"""  # noqa: S608 - names
-        rows = f""",
-  (SELECT json_agg(json_build_array({", ".join([*thread_cols, *user_profile])}))
-   FROM {Thread._meta.db_table} t {joins.format(alias="t", column="author_id")}
-   WHERE t.id = ANY(%(ids)s::bigint[]) AND t.group_id = {group_id})"""  # noqa: S608
-        _SQL.extend([base, base + rows])
-    return _SQL[1 if kept else 0]
+
+    def who(user: str = "u", profile: str = "pr") -> list[str]:
+        return [*jsonrows.columns(user, _USER_FIELDS), *jsonrows.columns(profile, _PROFILE_FIELDS)]
+
+    def changes(kind: str, ref: str) -> str:
+        return (
+            f"(SELECT coalesce(sum(changes), 0)::bigint FROM {SourceChanges._meta.db_table}"
+            f" WHERE kind = '{kind}' AND ref = {ref})"
+        )
+
+    group_cols = [*jsonrows.columns("g", _fields(Group)), *jsonrows.columns("o", _fields(org))]
+    member_cols = jsonrows.columns("m", _fields(GroupMembership))
+    thread_cols = jsonrows.columns("t", _THREAD_FIELDS)
+    reply_cols = jsonrows.columns("r", _fields(Reply))
+    quoted_cols = jsonrows.columns("q", _fields(Reply))
+    thread_id = (
+        f"(SELECT id FROM {Thread._meta.db_table} WHERE id = %(thread)s AND group_id = {group_id})"
+    )
+    _PIECES.update(
+        {
+            "group": f"""(SELECT json_build_array({", ".join(group_cols)})
+  FROM {Group._meta.db_table} g LEFT JOIN {org._meta.db_table} o ON o.id = g.organization_id
+  WHERE g.slug = %(slug)s)""",
+            "membership": f"""(SELECT json_build_array({", ".join(member_cols)})
+  FROM {GroupMembership._meta.db_table} m
+  WHERE m.group_id = {group_id} AND m.user_id = %(viewer)s)""",
+            "owner": f"""(SELECT json_build_array({", ".join([*member_cols, *who()])})
+  FROM {GroupMembership._meta.db_table} m {author("m", "user_id")}
+  WHERE m.group_id = {group_id} AND m.state = '{MembershipState.ACTIVE}'
+    AND m.role = '{Role.OWNER}' ORDER BY m.id LIMIT 1)""",
+            "blocks": f"""ARRAY(SELECT CASE WHEN blocker_id = %(viewer)s THEN blocked_id
+  ELSE blocker_id END FROM {Block._meta.db_table}
+  WHERE blocker_id = %(viewer)s OR blocked_id = %(viewer)s ORDER BY 1)""",
+            "forum_changes": changes("f", group_id),
+            "events": f"""(SELECT json_agg(json_build_array({", ".join(jsonrows.columns("e", _EVENT_FIELDS))}))
+  FROM (SELECT * FROM {Event._meta.db_table} e
+        WHERE e.group_id = {group_id} AND e.state = '{EventState.PUBLISHED}'
+          AND e.moderation_state = '{ModerationState.VISIBLE}'
+          AND e.ends_at > %(now)s AND e.starts_at > %(since)s
+        ORDER BY e.starts_at, e.id LIMIT {EVENT_CANDIDATES}) e)""",
+            "kept_threads": f"""(SELECT json_agg(json_build_array({", ".join([*thread_cols, *who()])}))
+  FROM {Thread._meta.db_table} t {author("t", "author_id")}
+  WHERE t.id = ANY(%(ids)s::bigint[]) AND t.group_id = {group_id})""",
+            "thread": f"""(SELECT json_build_array({", ".join([*thread_cols, *who()])})
+  FROM {Thread._meta.db_table} t {author("t", "author_id")}
+  WHERE t.id = %(thread)s AND t.group_id = {group_id})""",
+            "reply_changes": changes("r", thread_id),
+            "kept_replies": f"""(SELECT json_agg(json_build_array({
+                ", ".join([*reply_cols, *who(), *quoted_cols, *who("qu", "qpr")])
+            }))
+  FROM {Reply._meta.db_table} r {author("r", "author_id")}
+  LEFT JOIN {Reply._meta.db_table} q ON q.id = r.quoted_id {author("q", "author_id", "qu", "qpr")}
+  WHERE r.id = ANY(%(ids)s::bigint[]) AND r.thread_id = {thread_id})""",
+        }
+    )
+    return _PIECES
+
+
+def _statement(names: tuple[str, ...]) -> str:
+    """One prepared statement of constant text per list of pieces."""
+    found = _STATEMENTS.get(names)
+    if found is None:
+        pieces = _pieces()
+        found = _STATEMENTS[names] = "SELECT\n" + ",\n".join(pieces[n] for n in names)
+    return found
 
 
 def _user_with_profile(values: list[Any]) -> Any:
@@ -153,72 +194,96 @@ def _user_with_profile(values: list[Any]) -> Any:
     return user
 
 
-def group_read(viewer: Any, slug: str, *, forum: tuple[int, int] | None = None) -> Any:
-    """The group at ``slug`` as ``access.access_group_by_slug`` gives it (NotFound for a group
-    the viewer may not know of), with its owner, the viewer's blocks and — with ``forum``
-    (page, size) — a kept forum page's rows, in one statement. None on other databases."""
-    from rounds.events.services import MAX_DURATION
-    from rounds.feed import feedcache
-
+def _valid_slug(slug: str) -> bool:
     from .access import MAX_SLUG_LENGTH
 
-    if connection.vendor != "postgresql":
-        return None
-    if not slug or len(slug) > MAX_SLUG_LENGTH or not _SLUG.fullmatch(slug):
-        raise NotFound("No group at that address.")  # no group has such a slug
-    member = viewer is not None and viewer.is_authenticated
-    kept = None
-    if forum is not None:
-        kept = feedcache.read(viewer.pk if member else 0, None, forum[1], _forum_kind(slug, forum))
-    now = timezone.now()
-    params: dict[str, Any] = {
-        "slug": slug,
-        "viewer": viewer.pk if member else None,
-        "now": now,
-        "since": now - MAX_DURATION,
-    }
-    if kept is not None and kept.ids is not None:
-        params["ids"] = "{" + ",".join(str(int(i)) for i in kept.ids) + "}"
+    return bool(slug) and len(slug) <= MAX_SLUG_LENGTH and bool(_SLUG.fullmatch(slug))
+
+
+def _read(viewer: Any, slug: str, names: tuple[str, ...], **values: Any) -> dict[str, Any]:
+    """Run the statement of ``names`` for the group at ``slug``; its columns by name."""
     from rounds.core.compiled import prepared_cursor
 
+    if not _valid_slug(slug):
+        raise NotFound("No group at that address.")  # no group has such a slug
+    member = viewer is not None and viewer.is_authenticated
+    params = {"slug": slug, "viewer": viewer.pk if member else None, **values}
     with prepared_cursor(connection) as cursor:
-        cursor.execute(_sql("ids" in params), params)
+        cursor.execute(_statement(names), params)
         row = cursor.fetchone()
-    if row[0] is None:
+    return dict(zip(names, row, strict=True))
+
+
+def _ids(ids: list[int]) -> str:
+    return "{" + ",".join(str(int(i)) for i in ids) + "}"
+
+
+def _group_from(viewer: Any, found: dict[str, Any]) -> tuple[Group, set[int]]:
+    """The group (NotFound when none, or one the viewer may not know of) with organization
+    and the viewer's membership remembered for ``policies``; the viewer's blocks."""
+    if found["group"] is None:
         raise NotFound("No group at that address.")
-    group_values = jsonrows.rows(row[0])
-    group_fields = _fields(Group)
-    group = jsonrows.instance(Group, group_fields, group_values[: len(group_fields)])
+    member = viewer is not None and viewer.is_authenticated
+    values = jsonrows.rows(found["group"])
+    fields = _fields(Group)
+    group = jsonrows.instance(Group, fields, values[: len(fields)])
     organization = None
     if group.organization_id is not None:
         org = _organization_model()
-        organization = jsonrows.instance(org, _fields(org), group_values[len(group_fields) :])
+        organization = jsonrows.instance(org, _fields(org), values[len(fields) :])
     group._state.fields_cache["organization"] = organization
     membership = None
-    if row[1] is not None:
+    if found["membership"] is not None:
         membership = jsonrows.instance(
-            GroupMembership, _fields(GroupMembership), jsonrows.rows(row[1])
+            GroupMembership, _fields(GroupMembership), jsonrows.rows(found["membership"])
         )
     if member:
         policies.remember_membership(group, viewer.pk, membership)
     if not policies.can_see_group(viewer, group):
         raise NotFound("No group at that address.")
-    owner = None
-    if row[2] is not None:
-        values = jsonrows.rows(row[2])
-        width = len(_fields(GroupMembership))
-        owner = jsonrows.instance(GroupMembership, _fields(GroupMembership), values[:width])
-        owner._state.fields_cache["user"] = _user_with_profile(values[width:])
-    blocked = set(row[3]) - ({viewer.pk} if member else set())
+    blocked = set(found["blocks"]) - ({viewer.pk} if member else set())
     if member:
         viewer._community_blocked_ids = blocked
+    return group, blocked
+
+
+def group_read(viewer: Any, slug: str, *, forum: tuple[int, int] | None = None) -> Any:
+    """The group at ``slug`` as ``access.access_group_by_slug`` gives it (NotFound for a group
+    the viewer may not know of), with its owner, the viewer's blocks, its upcoming events and —
+    with ``forum`` (page, size) — a kept forum page's rows, in one statement. None on other
+    databases."""
+    from rounds.events.services import MAX_DURATION
+    from rounds.feed import feedcache
+
+    if connection.vendor != "postgresql":
+        return None
+    member = viewer is not None and viewer.is_authenticated
+    kept = None
+    if forum is not None and _valid_slug(slug):
+        kept = feedcache.read(viewer.pk if member else 0, None, forum[1], _forum_kind(slug, forum))
+    names: tuple[str, ...] = ("group", "membership", "owner", "blocks", "forum_changes", "events")
+    now = timezone.now()
+    values: dict[str, Any] = {"now": now, "since": now - MAX_DURATION}
+    if kept is not None and kept.ids is not None:
+        names += ("kept_threads",)
+        values["ids"] = _ids(kept.ids)
+    found = _read(viewer, slug, names, **values)
+    group, blocked = _group_from(viewer, found)
+    owner = None
+    if found["owner"] is not None:
+        row = jsonrows.rows(found["owner"])
+        width = len(_fields(GroupMembership))
+        owner = jsonrows.instance(GroupMembership, _fields(GroupMembership), row[:width])
+        owner._state.fields_cache["user"] = _user_with_profile(row[width:])
     read = GroupRead(
         group=group,
         owner=owner,
         blocked=blocked,
-        fingerprint=feedcache.fingerprint((group.pk, group.visibility, *row[3:5])),
-        events_rows=row[5],
-        kept_rows=row[6] if len(row) > 6 else None,
+        fingerprint=feedcache.fingerprint(
+            (group.pk, group.visibility, found["blocks"], found["forum_changes"])
+        ),
+        events_rows=found["events"],
+        kept_rows=found.get("kept_threads"),
     )
     read.kept = kept  # type: ignore[attr-defined]
     return read
@@ -283,3 +348,143 @@ def _kept_threads(viewer_id: int, ids: list[int], read: GroupRead) -> list[Threa
         if thread.moderation_state != ModerationState.VISIBLE or thread.author_id in read.blocked:
             return None
     return [thread for thread in shown if thread is not None]
+
+
+# --- a thread and its replies -------------------------------------------------------------------
+
+
+@dataclass
+class ThreadRead:
+    """What ``thread_read`` found: the group (as ``group_read``), the thread (with author and
+    profile; ``thread.group`` set), the viewer's blocks, the fingerprint of the thread's
+    replies and a kept replies page's rows."""
+
+    group: Group
+    thread: Thread
+    blocked: set[int]
+    fingerprint: str
+    kept: Any = None
+    kept_rows: Any = None
+
+
+def _replies_kind(thread_id: int, page: int) -> str:
+    return f"replies:{int(thread_id)}:{int(page)}"
+
+
+def thread_read(
+    viewer: Any, slug: str, thread_id: int, *, replies: tuple[int, int] | None = None
+) -> ThreadRead | None:
+    """The thread ``thread_id`` of the readable group at ``slug`` as ``access.access_thread``
+    gives it (NotFound for a group the viewer may not read or a thread they may not see),
+    with the viewer's blocks and — with ``replies`` (page, size) — a kept replies page's rows,
+    in one statement. None on other databases."""
+    from rounds.core.http import MAX_ID
+    from rounds.feed import feedcache
+
+    from .access import _content_visible
+
+    if connection.vendor != "postgresql":
+        return None
+    member = viewer is not None and viewer.is_authenticated
+    valid = 0 < int(thread_id) <= MAX_ID
+    kept = None
+    if replies is not None and valid and _valid_slug(slug):
+        kept = feedcache.read(
+            viewer.pk if member else 0, None, replies[1], _replies_kind(thread_id, replies[0])
+        )
+    names: tuple[str, ...] = ("group", "membership", "blocks", "thread", "reply_changes")
+    values: dict[str, Any] = {"thread": int(thread_id) if valid else 0}
+    if kept is not None and kept.ids is not None:
+        names += ("kept_replies",)
+        values["ids"] = _ids(kept.ids)
+    found = _read(viewer, slug, names, **values)
+    group, blocked = _group_from(viewer, found)
+    if not policies.can_read_group(viewer, group):
+        raise NotFound("No group at that address.")
+    if found["thread"] is None:
+        raise NotFound("No such thread.")
+    row = jsonrows.rows(found["thread"])
+    thread = jsonrows.instance(Thread, _THREAD_FIELDS, row[: len(_THREAD_FIELDS)])
+    thread._state.fields_cache["author"] = (
+        _user_with_profile(row[len(_THREAD_FIELDS) :])
+        if row[len(_THREAD_FIELDS)] is not None
+        else None
+    )
+    thread.group = group
+    if not _content_visible(viewer, thread):
+        raise NotFound("No such thread.")
+    return ThreadRead(
+        group=group,
+        thread=thread,
+        blocked=blocked,
+        fingerprint=feedcache.fingerprint((thread.pk, found["blocks"], found["reply_changes"])),
+        kept=kept,
+        kept_rows=found.get("kept_replies"),
+    )
+
+
+def replies_page(viewer: Any, read: ThreadRead, *, page: int, size: int) -> Page[Any]:
+    """Page ``page`` of the thread's replies (``selectors.replies_of``): the kept page when its
+    fingerprint holds and each reply may still be shown, otherwise worked out and kept.
+    ``read`` must come from ``thread_read(…, replies=(page, size))``."""
+    from rounds.feed import feedcache
+
+    from .selectors import replies_of
+
+    size = max(1, min(size, MAX_PAGE_SIZE))
+    page = max(1, min(page, MAX_PAGE_NUMBER))
+    member = viewer is not None and viewer.is_authenticated
+    viewer_id = viewer.pk if member else 0
+    kept = read.kept
+    if kept is not None and kept.ids is not None and kept.fingerprint == read.fingerprint:
+        shown = _kept_replies(viewer_id, kept.ids, read)
+        if shown is not None:
+            return Page(items=shown, number=page, size=size, has_next=kept.next_cursor == "1")
+    found = paginate(replies_of(viewer=viewer, thread=read.thread), page=page, size=size)
+    if kept is not None:
+        feedcache.store(
+            viewer_id,
+            None,
+            size,
+            read.fingerprint,
+            kept.epoch,
+            [reply.pk for reply in found.items],
+            "1" if found.has_next else None,  # the kept entry's cursor slot holds "has next"
+            _replies_kind(read.thread.pk, page),
+        )
+    return found
+
+
+def _kept_replies(viewer_id: int, ids: list[int], read: ThreadRead) -> list[Any] | None:
+    from .models import Reply
+
+    fields = _fields(Reply)
+    width = len(fields)
+    who = len(_USER_FIELDS) + len(_PROFILE_FIELDS)
+    replies: dict[int, Any] = {}
+    for values in jsonrows.rows(read.kept_rows):
+        reply = jsonrows.instance(Reply, fields, values[:width])
+        author = values[width : width + who]
+        reply._state.fields_cache["author"] = (
+            _user_with_profile(author) if author[0] is not None else None
+        )
+        quoted_values = values[width + who : width + who + width]
+        quoted = None
+        if quoted_values[0] is not None:
+            quoted = jsonrows.instance(Reply, fields, quoted_values)
+            quoted_author = values[width + who + width :]
+            quoted._state.fields_cache["author"] = (
+                _user_with_profile(quoted_author) if quoted_author[0] is not None else None
+            )
+        reply._state.fields_cache["quoted"] = quoted
+        reply.thread = read.thread
+        replies[reply.pk] = reply
+    shown = [replies.get(pk) for pk in ids]
+    for reply in shown:
+        if reply is None:
+            return None
+        if viewer_id and reply.author_id == viewer_id:
+            continue
+        if reply.moderation_state != ModerationState.VISIBLE or reply.author_id in read.blocked:
+            return None
+    return [reply for reply in shown if reply is not None]

@@ -731,6 +731,14 @@ def thread_update(
     return thread
 
 
+def note_reply_change(thread_id: int) -> None:
+    """A change of a thread's replies its kept pages must see (``community.reads``): reply
+    saves are counted by a signal (``FeedConfig.ready``), deletes here."""
+    from rounds.feed.feedcache import note_reply_change as count_change
+
+    count_change(thread_id)
+
+
 def note_forum_change(group_id: int) -> None:
     """A change the discussions tab's kept pages must see (``feed.feedcache``): counted in
     this transaction. Thread saves are counted by a signal (``FeedConfig.ready``); deletes and
@@ -865,4 +873,5 @@ def reply_delete(*, actor: Any, reply: Reply) -> None:
         reply_count=F("reply_count") - 1
     )
     note_forum_change(reply.thread.group_id)
+    note_reply_change(reply.thread_id)
     reply.delete()

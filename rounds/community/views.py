@@ -385,13 +385,23 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _thread_page(
-    request: HttpRequest, group: Group, thread: Thread, form: ReplyForm, status: int = 200
+    request: HttpRequest,
+    group: Group,
+    thread: Thread,
+    form: ReplyForm,
+    status: int = 200,
+    read: reads.ThreadRead | None = None,
 ) -> HttpResponse:
-    qs = selectors.replies_of(viewer=request.user, thread=thread)
+    number = _page_number(request)
+    if read is not None:  # PostgreSQL: the page's replies kept (``reads``)
+        page = reads.replies_page(request.user, read, page=number, size=REPLIES_PAGE_SIZE)
+    else:
+        qs = selectors.replies_of(viewer=request.user, thread=thread)
+        page = paginate(qs, page=number, size=REPLIES_PAGE_SIZE)
     context = {
         **_group_context(request, group, about=False),
         "thread": thread,
-        "page": paginate(qs, page=_page_number(request), size=REPLIES_PAGE_SIZE),
+        "page": page,
         "form": form,
         "can_edit": policies.can_edit_content(request.user, thread),
         "blocked": selectors.blocked_ids_for(request.user),
@@ -412,8 +422,15 @@ def _thread_page(
 @map_errors
 def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     """A thread with its replies (oldest first) and the reply form; ``?quote=<id>`` quotes."""
-    group = access_readable_group_by_slug(request.user, slug)
-    thread = access_thread(request.user, group, thread_id)
+    # PostgreSQL: the group, thread, blocks and a kept replies page in one statement
+    read = reads.thread_read(
+        request.user, slug, thread_id, replies=(_page_number(request), REPLIES_PAGE_SIZE)
+    )
+    if read is not None:
+        group, thread = read.group, read.thread
+    else:
+        group = access_readable_group_by_slug(request.user, slug)
+        thread = access_thread(request.user, group, thread_id)
     quoted = None
     quote = parse_positive_int(request.GET.get("quote"), default=0, maximum=2**62)
     if quote and request.user.is_authenticated:
@@ -423,7 +440,7 @@ def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
             quoted = None  # a stale or foreign quote link: show the thread without it
     form = ReplyForm(initial={"quoted_id": quoted.pk} if quoted else {})
     form.quoted = quoted  # type: ignore[attr-defined]
-    return _thread_page(request, group, thread, form)
+    return _thread_page(request, group, thread, form, read=read)
 
 
 @login_required

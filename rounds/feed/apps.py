@@ -20,6 +20,14 @@ def _thread_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
     note_forum_change(instance.group_id)
 
 
+def _reply_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A reply written, edited or moderated: its thread's replies changed for the kept
+    replies pages (``community.reads``; counted in the saving transaction)."""
+    from .feedcache import note_reply_change
+
+    note_reply_change(instance.thread_id)
+
+
 class FeedConfig(AppConfig):
     name = "rounds.feed"
     label = "feed"
@@ -33,3 +41,4 @@ class FeedConfig(AppConfig):
             _account_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="feed.account_saved"
         )
         post_save.connect(_thread_saved, sender="community.Thread", dispatch_uid="feed.thread")
+        post_save.connect(_reply_saved, sender="community.Reply", dispatch_uid="feed.reply")

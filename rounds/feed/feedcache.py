@@ -339,3 +339,13 @@ def note_forum_change(group_id: int | None) -> None:
         from .services import note_source_changes
 
         note_source_changes(group_id=None, topic_ids=set(), forum_ids={int(group_id)})
+
+
+def note_reply_change(thread_id: int | None) -> None:
+    """Count one change of thread ``thread_id``'s replies (``SourceChanges`` kind "r"), in the
+    caller's transaction: a reply written, edited, moderated or deleted. A thread's kept
+    replies pages (``community.reads``) key on it."""
+    if thread_id:
+        from .services import note_source_changes
+
+        note_source_changes(group_id=None, topic_ids=set(), thread_ids={int(thread_id)})

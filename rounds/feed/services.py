@@ -207,11 +207,15 @@ ON CONFLICT (kind, ref) DO UPDATE SET changes = feed_sourcechanges.changes + 1
 
 
 def note_source_changes(
-    *, group_id: int | None, topic_ids: set[int], forum_ids: Iterable[int] = ()
+    *,
+    group_id: int | None,
+    topic_ids: set[int],
+    forum_ids: Iterable[int] = (),
+    thread_ids: Iterable[int] = (),
 ) -> None:
-    """Count one change of the posts of group ``group_id``, of each topic of ``topic_ids`` and
-    of the forum threads of each group of ``forum_ids`` (``SourceChanges``), in the caller's
-    transaction: the home feed's and discussions' kept pages key on these counts
+    """Count one change of the posts of group ``group_id``, of each topic of ``topic_ids``, of
+    the forum threads of each group of ``forum_ids`` and of the replies of each thread of
+    ``thread_ids`` (``SourceChanges``), in the caller's transaction: the home feed's and discussions' kept pages key on these counts
     (``feedcache``). One statement; rows in a fixed order, so two writers never wait on
     each other's rows crosswise."""
     from django.db import connection
@@ -220,6 +224,7 @@ def note_source_changes(
         ([("g", int(group_id))] if group_id else [])
         + [("t", int(t)) for t in topic_ids]
         + [("f", int(f)) for f in forum_ids]
+        + [("r", int(t)) for t in thread_ids]
     )
     if not sources:
         return

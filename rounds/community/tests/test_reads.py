@@ -131,3 +131,85 @@ def test_upcoming_events_are_the_selectors(forum):
     block(actor=me, blocked=other)
     read = reads.group_read(me, group.slug)
     assert [e.pk for e in read.upcoming_events(me)] == [mine.pk]
+
+
+# --- a thread and its replies -----------------------------------------------------------------
+
+
+def reply_bodies(viewer, group, thread, *, page: int = 1, size: int = 50) -> list[str]:
+    read = reads.thread_read(viewer, group.slug, thread.pk, replies=(page, size))
+    return [r.body for r in reads.replies_page(viewer, read, page=page, size=size).items]
+
+
+def warm_replies(viewer, group, thread, django_assert_num_queries) -> list[str]:
+    first = reply_bodies(viewer, group, thread)
+    with django_assert_num_queries(1):
+        second = reply_bodies(viewer, group, thread)
+    assert second == first
+    return first
+
+
+@pytest.fixture
+def conversation(forum):
+    group, owner, me, other = forum
+    thread = Thread.objects.get(title="Thread 0")
+    first = make_reply(thread, other, body="First")
+    make_reply(thread, me, body="Second", quoted=first)
+    return group, owner, me, other, Thread.objects.get(pk=thread.pk)
+
+
+def test_the_thread_read_is_access_thread(conversation):
+    group, _, me, other, thread = conversation
+    read = reads.thread_read(me, group.slug, thread.pk)
+    assert read.thread.pk == thread.pk and read.thread.reply_count == 2
+    assert read.thread.author.profile.display_name == other.profile.display_name
+    orm = [r.body for r in selectors.replies_of(viewer=me, thread=thread)]
+    assert reply_bodies(me, group, thread) == orm == ["First", "Second"]
+    second = reads.replies_page(me, read, page=1, size=50).items[1]
+    assert second.quoted.body == "First"
+
+
+def test_threads_outside_reach_are_404(conversation):
+    group, _, me, other, thread = conversation
+    founder = ProfileFactory().user
+    elsewhere = make_thread(make_group(founder, name="Elsewhere"), founder)
+    hidden = make_thread(group, other, title="Hidden")
+    Thread.objects.filter(pk=hidden.pk).update(moderation_state=ModerationState.HIDDEN)
+    stranger = ProfileFactory().user
+    for viewer, slug, thread_id in (
+        (me, group.slug, elsewhere.pk),  # another group's thread
+        (me, group.slug, hidden.pk),  # hidden, not theirs
+        (me, group.slug, 2**62),
+        (stranger, group.slug, thread.pk),  # a private group's thread, not a member
+    ):
+        with pytest.raises(NotFound):
+            reads.thread_read(viewer, slug, thread_id)
+    assert reads.thread_read(other, group.slug, hidden.pk).thread.pk == hidden.pk  # their own
+
+
+def test_the_replies_page_is_kept_until_it_changes(conversation, django_assert_num_queries):
+    group, _, me, other, thread = conversation
+    third = ProfileFactory().user
+    add_member(group, third)
+    warm_replies(me, group, thread, django_assert_num_queries)
+    reply = make_reply(thread, other, body="Third")
+    assert reply_bodies(me, group, thread)[-1] == "Third"
+    warm_replies(me, group, thread, django_assert_num_queries)
+    reply.thread = thread
+    services.reply_update(actor=other, reply=reply, body="Third, edited")
+    assert reply_bodies(me, group, thread)[-1] == "Third, edited"
+    warm_replies(me, group, thread, django_assert_num_queries)
+    services.reply_delete(actor=other, reply=reply)
+    assert reply_bodies(me, group, thread) == ["First", "Second"]
+    warm_replies(me, group, thread, django_assert_num_queries)
+    first = thread.replies.get(body="First")
+    first.moderation_state = ModerationState.HIDDEN  # as moderation writes it
+    first.save(update_fields=["moderation_state"])
+    read = reads.thread_read(me, group.slug, thread.pk, replies=(1, 50))
+    page = reads.replies_page(me, read, page=1, size=50).items
+    assert [r.body for r in page] == ["Second"]
+    assert page[0].quoted.moderation_state == ModerationState.HIDDEN  # its excerpt is gone
+    make_reply(thread, third, body="By a member I will block")
+    warm_replies(me, group, thread, django_assert_num_queries)
+    block(actor=me, blocked=third)
+    assert reply_bodies(me, group, thread) == ["Second"]

@@ -339,15 +339,7 @@ def _kept_threads(viewer_id: int, ids: list[int], read: GroupRead) -> list[Threa
         )
         thread.group = read.group
         threads[thread.pk] = thread
-    shown = [threads.get(pk) for pk in ids]
-    for thread in shown:
-        if thread is None:
-            return None
-        if viewer_id and thread.author_id == viewer_id:
-            continue
-        if thread.moderation_state != ModerationState.VISIBLE or thread.author_id in read.blocked:
-            return None
-    return [thread for thread in shown if thread is not None]
+    return _still_shown(threads, ids, viewer_id, read.blocked)
 
 
 # --- a thread and its replies -------------------------------------------------------------------
@@ -479,12 +471,21 @@ def _kept_replies(viewer_id: int, ids: list[int], read: ThreadRead) -> list[Any]
         reply._state.fields_cache["quoted"] = quoted
         reply.thread = read.thread
         replies[reply.pk] = reply
-    shown = [replies.get(pk) for pk in ids]
-    for reply in shown:
-        if reply is None:
+    return _still_shown(replies, ids, viewer_id, read.blocked)
+
+
+def _still_shown(
+    loaded: dict[int, Any], ids: list[int], viewer_id: int, blocked: set[int]
+) -> list[Any] | None:
+    """The kept page's threads or replies in order, or None when one is gone or may no longer
+    be shown (``selectors.visible_content_q``: visible or the viewer's own, not by a member
+    blocked either way): the page is then worked out again."""
+    shown = [loaded.get(pk) for pk in ids]
+    for item in shown:
+        if item is None:
             return None
-        if viewer_id and reply.author_id == viewer_id:
+        if viewer_id and item.author_id == viewer_id:
             continue
-        if reply.moderation_state != ModerationState.VISIBLE or reply.author_id in read.blocked:
+        if item.moderation_state != ModerationState.VISIBLE or item.author_id in blocked:
             return None
-    return [reply for reply in shown if reply is not None]
+    return shown

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
@@ -198,3 +199,36 @@ class LocalCopyRedisCache(RedisCache):
     def clear(self) -> None:
         self.local.clear()
         super().clear()
+
+
+class VersionToken:
+    """A shared token that changes whenever what a family of cache entries depends on changes:
+    the entries carry (or are keyed on) the token they were computed under, so a change makes
+    every one of them unreachable at once without finding them."""
+
+    def __init__(self, key: str):
+        self.key = key
+
+    def current(self) -> str:
+        """The current token (created when the cache has none)."""
+        from django.core.cache import cache
+
+        version = cache.get(self.key)
+        if version is None:
+            cache.add(self.key, uuid.uuid4().hex, timeout=None)
+            version = cache.get(self.key) or "none"
+        return str(version)
+
+    def renew(self) -> None:
+        from django.core.cache import cache
+
+        cache.set(self.key, uuid.uuid4().hex, timeout=None)
+
+    def changed(self) -> None:
+        """A new token at once (readers in the same transaction see the change) and again once
+        the transaction commits (a reader that cached old data in between did so under a token
+        no later reader asks for)."""
+        from django.db import transaction
+
+        self.renew()
+        transaction.on_commit(self.renew)

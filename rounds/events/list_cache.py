@@ -42,13 +42,13 @@ rule again).
 from __future__ import annotations
 
 import hashlib
-import uuid
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
+
+from rounds.core.cache import VersionToken
 
 VERSION_KEY = "events:list-version"
 #: Seconds a candidate list is kept (each new events version starts new entries anyway).
@@ -59,25 +59,17 @@ SPARE = 20
 MAX_CACHED_ROWS = 101
 
 
+_VERSION = VersionToken(VERSION_KEY)
+
+
 def events_version() -> str:
-    """The current events version token (created when the cache has none)."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY) or "none"
-    return str(version)
-
-
-def _new_version() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    """The current version token (``core.cache.VersionToken``)."""
+    return _VERSION.current()
 
 
 def events_list_changed() -> None:
-    """Something the candidates depend on changed: new entries for every list, at once (readers
-    in the same transaction see the change) and again once it is committed (a reader that
-    cached the old candidates in between did so under a version no later reader asks for)."""
-    _new_version()
-    transaction.on_commit(_new_version)
+    """Something the candidates depend on changed: new entries for every list."""
+    _VERSION.changed()
 
 
 def _key(shape: Any, values: dict[str, Any]) -> str:

@@ -307,6 +307,30 @@ SELECT
 _CONTEXT_SQL: list[str] = []
 
 
+def _with_kept_rows(text: str, kept_rows: str) -> list[str]:
+    """A context statement's two constant texts: alone, and with a kept page's rows."""
+    return [text, text.rstrip() + ",\n" + kept_rows]
+
+
+def _context_row(
+    texts: list[str], params: dict[str, Any], kept_ids: list[int] | None
+) -> tuple[tuple[Any, ...], Any]:
+    """Run a context statement (prepared), with the kept page's rows when ``kept_ids`` is
+    given: (the context columns, the kept rows or None)."""
+    from django.db import connection
+
+    from rounds.core.compiled import prepared_cursor
+
+    if kept_ids is not None:
+        params = {**params, "ids": _array(kept_ids)}
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(texts[0 if kept_ids is None else 1], params)
+        row = tuple(cursor.fetchone())
+    if kept_ids is None:
+        return row, None
+    return row[:-1], row[-1] or []
+
+
 def feed_context(viewer: Any, *, kept_ids: list[int] | None = None) -> FeedContext:
     """The member's ``FeedContext``: on PostgreSQL one prepared statement (constant text)
     instead of six queries; elsewhere the ORM reads (the same rules: ``feed_ties``,
@@ -329,23 +353,14 @@ def feed_context(viewer: Any, *, kept_ids: list[int] | None = None) -> FeedConte
             ),
             groups=groups,
         )
-    from rounds.core.compiled import prepared_cursor
 
     from . import feedcache
 
     if not _CONTEXT_SQL:
-        _CONTEXT_SQL.append(_context_sql())
-        _CONTEXT_SQL.append(_CONTEXT_SQL[0].rstrip() + ",\n" + feedcache.kept_posts_sql())
+        _CONTEXT_SQL.extend(_with_kept_rows(_context_sql(), feedcache.kept_posts_sql()))
     hubs = _array(hub_ids())
     params = {"viewer": viewer.pk, "cap": MAX_SOURCE_PEOPLE, "hubs": hubs}
-    if kept_ids is not None:
-        params["ids"] = _array(kept_ids)
-    with prepared_cursor(connection) as cursor:
-        cursor.execute(_CONTEXT_SQL[0 if kept_ids is None else 1], params)
-        row = cursor.fetchone()
-    kept_rows = None
-    if kept_ids is not None:
-        row, kept_rows = row[:-1], row[-1] or []
+    row, kept_rows = _context_row(_CONTEXT_SQL, params, kept_ids)
     conn, fol, blk, muted_members, muted_topics, topics, group_ids, slugs, names = row[:9]
     blocked = set(blk) - {viewer.pk}
     viewer._community_blocked_ids = blocked
@@ -1223,24 +1238,14 @@ _DISCUSSION_CONTEXT_SQL: list[str] = []
 def discussion_context(viewer: Any, *, kept_ids: list[int] | None = None) -> DiscussionContext:
     """The member's ``DiscussionContext`` in one prepared statement (two constant texts: with
     and without a kept page's threads)."""
-    from django.db import connection
-
-    from rounds.core.compiled import prepared_cursor
 
     from . import feedcache
 
     if not _DISCUSSION_CONTEXT_SQL:
-        text = _discussion_context_sql()
-        _DISCUSSION_CONTEXT_SQL.extend([text, text.rstrip() + ",\n" + feedcache.kept_threads_sql()])
-    params: dict[str, Any] = {"viewer": viewer.pk}
-    if kept_ids is not None:
-        params["ids"] = _array(kept_ids)
-    with prepared_cursor(connection) as cursor:
-        cursor.execute(_DISCUSSION_CONTEXT_SQL[0 if kept_ids is None else 1], params)
-        row = cursor.fetchone()
-    kept_rows = None
-    if kept_ids is not None:
-        row, kept_rows = row[:-1], row[-1] or []
+        _DISCUSSION_CONTEXT_SQL.extend(
+            _with_kept_rows(_discussion_context_sql(), feedcache.kept_threads_sql())
+        )
+    row, kept_rows = _context_row(_DISCUSSION_CONTEXT_SQL, {"viewer": viewer.pk}, kept_ids)
     blocked = set(row[0]) - {viewer.pk}
     viewer._community_blocked_ids = blocked
     return DiscussionContext(

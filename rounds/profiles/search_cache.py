@@ -17,13 +17,13 @@ with a block the page boundaries of the viewer's own list differ from everyone's
 from __future__ import annotations
 
 import hashlib
-import uuid
 from typing import Any
 
 from django.core.cache import cache
-from django.db import router, transaction
+from django.db import router
 from django.db.models import Exists, Q, QuerySet
 
+from rounds.core.cache import VersionToken
 from rounds.core.compiled import SENTINEL_ID, CompiledShapes
 
 from .models import Profile
@@ -33,25 +33,17 @@ SEARCH_PAGE_SECONDS = 300
 VERSION_KEY = "directory:version"
 
 
+_VERSION = VersionToken(VERSION_KEY)
+
+
 def directory_version() -> str:
-    """The current directory version token (created when the cache has none)."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY) or "none"
-    return str(version)
-
-
-def _new_version() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    """The current version token (``core.cache.VersionToken``)."""
+    return _VERSION.current()
 
 
 def directory_changed() -> None:
-    """A profile or account changed: new keys for every cached search page, at once (readers
-    in the same transaction see the change) and again once it is committed (a reader that
-    cached the old page in between did so under a version no later reader asks for)."""
-    _new_version()
-    transaction.on_commit(_new_version)
+    """A profile or account changed: new keys for every cached search page."""
+    _VERSION.changed()
 
 
 def _page_key(shape: tuple[Any, ...], q: str, specialty_id: int) -> str:

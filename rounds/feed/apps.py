@@ -33,3 +33,6 @@ class FeedConfig(AppConfig):
             _account_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="feed.account_saved"
         )
         post_save.connect(_thread_saved, sender="community.Thread", dispatch_uid="feed.thread")
+        from .search import connect_signals
+
+        connect_signals()

@@ -1344,7 +1344,10 @@ def search_posts(
     on ``(created_at, id)`` (muted members left out, as on topic pages).
 
     PostgreSQL: full-text search (``websearch_to_tsquery``, English stemming) on the stored,
-    GIN-indexed ``search_vector`` (migration 0002): a rare word reads its few matches from the
+    GIN-indexed ``search_vector`` (migration 0002). A member's search starts from the query's
+    kept matches (``feed/search.py``: the newest 1,000, for everyone, under a version every
+    change of a post's text moves) and applies the viewer's rule in one statement; beyond them
+    ``_search_direct`` runs the search itself: a rare word reads its few matches from the
     index, a common one walks ``post_recent_idx`` and stops at a page. SQLite: ``icontains``.
     """
     from django.db import connection

@@ -163,6 +163,9 @@ def _scrub(text: str, identifiers: list[str]) -> str:
 def _anonymise_texts(user: Any) -> None:
     """Kept contributions lose what names the member, and the moderators' reasons about them;
     the about of groups they created (now another member's) likewise."""
+    from .forum_search import forum_changed
+
+    forum_changed()  # texts rewritten below by ``update()``: new search matches
     identifiers = _identifiers(user)
     for thread in Thread.objects.filter(author=user).only("pk", "title", "body"):
         Thread.objects.filter(pk=thread.pk).update(

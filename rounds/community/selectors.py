@@ -214,6 +214,9 @@ def owner_of(group: Group) -> GroupMembership | None:
 MAX_SEARCH_PAGES = 10
 #: Matching replies read per result wanted (several replies of one thread may match).
 REPLY_FANOUT = 3
+#: PostgreSQL: the whole search in one statement of constant text (``forum_search.py``);
+#: off: the ORM's statements below (the tests compare both).
+ONE_STATEMENT_SEARCH = True
 
 
 def _fts(query: str, column: str = "search_vector") -> RawSQL:
@@ -244,6 +247,23 @@ def search_threads(
     page = max(1, min(page, MAX_SEARCH_PAGES))
     if not query:
         return Page(items=[], number=page, size=size, has_next=False)
+    if connection.vendor == "postgresql" and ONE_STATEMENT_SEARCH:
+        from .forum_search import search_rows
+
+        window = search_rows(
+            viewer_id=viewer.pk if _member(viewer) else 0,
+            query=query,
+            group_id=group.pk if group is not None else None,
+            page=page,
+            size=size,
+            fanout=REPLY_FANOUT,
+        )
+        return Page(
+            items=window[:size],
+            number=page,
+            size=size,
+            has_next=len(window) > size and page < MAX_SEARCH_PAGES,
+        )
     limit = page * size + 1
     threads = Thread.objects.filter(visible_content_q(viewer))
     threads = (

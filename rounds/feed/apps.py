@@ -42,3 +42,6 @@ class FeedConfig(AppConfig):
         )
         post_save.connect(_thread_saved, sender="community.Thread", dispatch_uid="feed.thread")
         post_save.connect(_reply_saved, sender="community.Reply", dispatch_uid="feed.reply")
+        from .search import connect_signals
+
+        connect_signals()

@@ -127,6 +127,9 @@ def erase_member_data(user: Any, *, anonymise: bool = False) -> None:
     )
     Post.objects.filter(pk__in=list(liked), like_count__gt=0).update(like_count=F("like_count") - 1)
     if anonymise:
+        from .search import posts_changed
+
+        posts_changed()  # bodies rewritten below by ``update()``: new search matches
         PostRevision.objects.filter(post__author=user).delete()
         identifiers = _identifiers(user)
         for model in (Post, Comment):

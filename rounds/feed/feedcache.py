@@ -170,10 +170,12 @@ def _json_rows(columns: list[str], source: str) -> str:
     return f"  (SELECT json_agg(json_build_array({', '.join(columns)})) {source})\n"
 
 
-def kept_posts_sql() -> str:
+def kept_posts_sql(ids: str = "%(ids)s::bigint[]") -> str:
     """The column the context statement gains for a kept page (``selectors.feed_context``):
     its posts as one JSON array of arrays (post, author, profile, group, and whether the
-    member liked and bookmarked it), so a kept page costs no statement of its own."""
+    member liked and bookmarked it), so a kept page costs no statement of its own. ``ids``
+    is the SQL of the posts' id array (a constant of the caller: post search passes an
+    expression of its own statement, ``feed/search.py``)."""
     from rounds.accounts.models import User
     from rounds.community.models import Group
     from rounds.profiles.models import Profile
@@ -196,7 +198,7 @@ def kept_posts_sql() -> str:
         f" LEFT JOIN {User._meta.db_table} u ON u.id = p.author_id"
         f" LEFT JOIN {Profile._meta.db_table} pr ON pr.user_id = u.id"
         f" LEFT JOIN {Group._meta.db_table} g ON g.id = p.group_id"
-        " WHERE p.id = ANY(%(ids)s::bigint[])",
+        f" WHERE p.id = ANY({ids})",
     )
 
 
@@ -239,19 +241,26 @@ def kept_posts(viewer_id: int, ids: list[int], context: Any) -> list[Any] | None
     """The kept page's posts (``context.kept_rows``) in order, loaded as the ORM would load
     them with their author, profile and group, or None when one is gone or may no longer be
     shown to the member (``still_shown``): the page is then worked out again."""
-    from .models import Post
-
-    posts: dict[int, Any] = {}
-    for row in _rows(context.kept_rows):
-        post, end = _with_author_and_group(Post, _POST_FIELDS, row)
-        post.viewer_liked, post.viewer_bookmarked = bool(row[end]), bool(row[end + 1])
-        posts[post.pk] = post
+    posts = posts_from_rows(context.kept_rows)
     if context.kept_rows is None:
         return None
     shown = [posts.get(pk) for pk in ids]
     if any(post is None or not still_shown(viewer_id, post, context) for post in shown):
         return None
     return shown
+
+
+def posts_from_rows(value: Any) -> dict[int, Any]:
+    """The posts of a ``kept_posts_sql`` column by id, loaded as the ORM would load them with
+    their author, profile and group, with ``viewer_liked`` and ``viewer_bookmarked`` set."""
+    from .models import Post
+
+    posts: dict[int, Any] = {}
+    for row in _rows(value):
+        post, end = _with_author_and_group(Post, _POST_FIELDS, row)
+        post.viewer_liked, post.viewer_bookmarked = bool(row[end]), bool(row[end + 1])
+        posts[post.pk] = post
+    return posts
 
 
 def kept_marks(posts: list[Any]) -> tuple[set[int], set[int]]:

@@ -1011,7 +1011,11 @@ def _viewer_marks(viewer: Any, ids: list[int]) -> tuple[set[int], set[int]]:
 
 
 def decorate(
-    viewer: Any, posts: list[Post], *, marks: tuple[set[int], set[int]] | None = None
+    viewer: Any,
+    posts: list[Post],
+    *,
+    marks: tuple[set[int], set[int]] | None = None,
+    originals: dict[int, Post] | None = None,
 ) -> list[Post]:
     """Attach what a post card shows for ``viewer`` in a constant number of queries:
     ``viewer_liked``, ``viewer_bookmarked``, ``shown_original`` (the repost's original when the
@@ -1028,9 +1032,12 @@ def decorate(
     elif _member(viewer):
         liked, marked = _viewer_marks(viewer, ids)
     original_ids = {post.repost_of_id for post in posts if post.repost_of_id}
-    originals: dict[int, Post] = {}
-    if original_ids:
+    if originals is not None:  # read with the posts, for the viewer (post search)
+        originals = {pk: p for pk, p in originals.items() if pk in original_ids}
+    elif original_ids:
         originals = {p.pk: p for p in posts_visible_to(viewer).filter(pk__in=original_ids)}
+    else:
+        originals = {}
     links = mention_links(viewer, [p.body for p in posts] + [p.body for p in originals.values()])
     for original in originals.values():
         original.mention_links = links  # type: ignore[attr-defined]
@@ -1342,16 +1349,39 @@ def search_posts(
     on ``(created_at, id)`` (muted members left out, as on topic pages).
 
     PostgreSQL: full-text search (``websearch_to_tsquery``, English stemming) on the stored,
-    GIN-indexed ``search_vector`` (migration 0002): a rare word reads its few matches from the
+    GIN-indexed ``search_vector`` (migration 0002). A member's search starts from the query's
+    kept matches (``feed/search.py``: the newest 1,000, for everyone, under a version every
+    change of a post's text moves) and applies the viewer's rule in one statement; beyond them
+    ``_search_direct`` runs the search itself: a rare word reads its few matches from the
     index, a common one walks ``post_recent_idx`` and stops at a page. SQLite: ``icontains``.
     """
-    from django.contrib.postgres.search import SearchQuery
     from django.db import connection
 
     size = clamp_size(size)
     query = (query or "").strip()[:MAX_SEARCH_LENGTH]
     if not query or "\x00" in query:
         return FeedPage(items=[], next_cursor=None)
+    if connection.vendor == "postgresql" and USE_SEARCH_CANDIDATES and _member(viewer):
+        from .search import search_page
+
+        # the query's matches kept for everyone, the viewer's rule applied in one statement
+        page = search_page(viewer=viewer, query=query, cursor=cursor, size=size)
+        if page is not None:
+            return page
+    return _search_direct(viewer=viewer, query=query, cursor=cursor, size=size)
+
+
+#: Post search from the kept matches (``feed/search.py``) on PostgreSQL; off: every search
+#: takes the direct statement (the tests compare both).
+USE_SEARCH_CANDIDATES = True
+
+
+def _search_direct(*, viewer: Any, query: str, cursor: Cursor | None, size: int) -> FeedPage:
+    """``search_posts`` in one statement of its own (SQLite; PostgreSQL beyond the kept
+    matches)."""
+    from django.contrib.postgres.search import SearchQuery
+    from django.db import connection
+
     qs = posts_visible_to(viewer).filter(_before(cursor))
     muted = mutes_of(viewer).members
     if muted:

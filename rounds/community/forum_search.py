@@ -32,13 +32,12 @@ before its bound while more matches exist, the direct statement answers.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 
-from rounds.core.cache import LocalCopies
+from rounds.core.cache import LocalCopies, VersionToken
 
 #: Matches kept per query: threads (latest activity first) and replies (newest first).
 MAX_THREADS = 1000
@@ -241,24 +240,18 @@ def direct_rows(
 # --- the kept matches ----------------------------------------------------------------------------
 
 
+_VERSION = VersionToken(VERSION_KEY)
+
+
 def search_version() -> str:
-    """The current forum search version token (created when the cache has none)."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY) or "none"
-    return str(version)
-
-
-def _new_version() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    """The current search version token (``core.cache.VersionToken``)."""
+    return _VERSION.current()
 
 
 def forum_changed() -> None:
     """A thread or reply was written or its text or activity changed: new kept matches for
     every query, at once and again once the transaction commits."""
-    _new_version()
-    transaction.on_commit(_new_version, robust=True)
+    _VERSION.changed()
 
 
 _THREAD_FIELDS = frozenset({"title", "body", "last_activity_at"})

@@ -297,7 +297,6 @@ def forum_page(viewer: Any, read: GroupRead, *, page: int, size: int) -> Page[Th
     """Page ``page`` of the group's forum (``selectors.threads_of``): the kept page when its
     fingerprint holds and each of its threads may still be shown, otherwise worked out and
     kept. ``read`` must come from ``group_read(…, forum=(page, size))``."""
-    from rounds.feed import feedcache
 
     from .selectors import threads_of
 
@@ -313,17 +312,9 @@ def forum_page(viewer: Any, read: GroupRead, *, page: int, size: int) -> Page[Th
     found = paginate(threads_of(viewer=viewer, group=read.group), page=page, size=size)
     for thread in found.items:
         thread.group = read.group
-    if kept is not None:
-        feedcache.store(
-            viewer_id,
-            None,
-            size,
-            read.fingerprint,
-            kept.epoch,
-            [thread.pk for thread in found.items],
-            "1" if found.has_next else None,
-            _forum_kind(read.group.slug, (page, size)),
-        )
+    _keep(
+        kept, viewer_id, size, read.fingerprint, found, _forum_kind(read.group.slug, (page, size))
+    )
     return found
 
 
@@ -419,7 +410,6 @@ def replies_page(viewer: Any, read: ThreadRead, *, page: int, size: int) -> Page
     """Page ``page`` of the thread's replies (``selectors.replies_of``): the kept page when its
     fingerprint holds and each reply may still be shown, otherwise worked out and kept.
     ``read`` must come from ``thread_read(…, replies=(page, size))``."""
-    from rounds.feed import feedcache
 
     from .selectors import replies_of
 
@@ -433,18 +423,28 @@ def replies_page(viewer: Any, read: ThreadRead, *, page: int, size: int) -> Page
         if shown is not None:
             return Page(items=shown, number=page, size=size, has_next=kept.next_cursor == "1")
     found = paginate(replies_of(viewer=viewer, thread=read.thread), page=page, size=size)
+    _keep(kept, viewer_id, size, read.fingerprint, found, _replies_kind(read.thread.pk, page))
+    return found
+
+
+def _keep(
+    kept: Any, viewer_id: int, size: int, fingerprint: str, found: Page[Any], kind: str
+) -> None:
+    """Store a worked-out forum or replies page under the fingerprint and epoch read before it
+    (the kept entry's cursor slot holds "has next")."""
+    from rounds.feed import feedcache
+
     if kept is not None:
         feedcache.store(
             viewer_id,
             None,
             size,
-            read.fingerprint,
+            fingerprint,
             kept.epoch,
-            [reply.pk for reply in found.items],
-            "1" if found.has_next else None,  # the kept entry's cursor slot holds "has next"
-            _replies_kind(read.thread.pk, page),
+            [item.pk for item in found.items],
+            "1" if found.has_next else None,
+            kind,
         )
-    return found
 
 
 def _kept_replies(viewer_id: int, ids: list[int], read: ThreadRead) -> list[Any] | None:

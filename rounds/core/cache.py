@@ -231,4 +231,4 @@ class VersionToken:
         from django.db import transaction
 
         self.renew()
-        transaction.on_commit(self.renew)
+        transaction.on_commit(self.renew, robust=True)

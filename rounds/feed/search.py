@@ -32,14 +32,12 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
 
-from rounds.core.cache import LocalCopies
+from rounds.core.cache import LocalCopies, VersionToken
 
 #: The most matches kept per query (newest first); pages below them take the direct query.
 MAX_CANDIDATES = 1000
@@ -60,25 +58,18 @@ def _micros(at: datetime) -> int:
     return (at - _EPOCH) // _MICRO
 
 
+_VERSION = VersionToken(VERSION_KEY)
+
+
 def search_version() -> str:
-    """The current search version token (created when the cache has none)."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY) or "none"
-    return str(version)
-
-
-def _new_version() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    """The current search version token (``core.cache.VersionToken``)."""
+    return _VERSION.current()
 
 
 def posts_changed() -> None:
     """A post was written or its text changed: new candidate lists for every query, at once
-    (readers in the same transaction see the change) and again once it is committed (a reader
-    that computed candidates in between did so under a version no later reader asks for)."""
-    _new_version()
-    transaction.on_commit(_new_version, robust=True)
+    and again once it is committed (``core.cache.VersionToken``)."""
+    _VERSION.changed()
 
 
 def _post_saved(sender: Any, update_fields: Any = None, **kwargs: Any) -> None:
